@@ -1,0 +1,327 @@
+"""The grading contract: what "this exercise works" means, proved with nbgrader for real.
+
+For one assignment, in a scratch course (the repository is only read):
+1. exercises/ equals what nbgrader generates from solutions/ now (no drift);
+2. the solution, submitted as is, autogrades to full marks;
+3. the untouched student version autogrades to zero, and the grader does not crash;
+4. every plausible wrong answer in wrong_answers.yml loses points where it says;
+5. no solution or hidden-test line appears in the student version;
+6. grade ids are unique, every graded cell has points, the total equals the syllabus.
+
+Submissions are built the way a learner makes them: from the *student* version, with answer
+cells filled in (by the solution's cells, or by a wrong answer's), so the test cells graded
+are always nbgrader's own copies from the gradebook.
+"""
+
+from __future__ import annotations
+
+import copy
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from . import build, grader
+from .course import Course
+from .errors import CourseError
+from .notebooks import (
+    BEGIN_HIDDEN, BEGIN_SOLUTION, END_HIDDEN, END_SOLUTION,
+    graded_cells, marked_regions, nbgrader_meta, notebook_paths, read_notebook, solution_cells,
+    write_notebook,
+)
+from .syllabus import Syllabus
+
+MIN_WRONG_ANSWERS = 3
+MIN_AUTOGRADED_QUESTIONS = 4
+LEAK_MIN_LENGTH = 8  # shorter lines ("return x", "pass") are too common to count as a leak
+
+
+class WrongAnswer(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")
+    description: str
+    notebook: str | None = None
+    cells: dict[str, str] = Field(min_length=1)
+    loses: list[str] = Field(min_length=1)
+
+
+def load_wrong_answers(path: Path, course: Course) -> list[WrongAnswer]:
+    where = course.relative(path)
+    if not path.is_file():
+        return []
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    except yaml.YAMLError as exc:
+        raise CourseError(f"{where}: not valid YAML: {exc}") from None
+    if not isinstance(raw, list):
+        raise CourseError(f"{where}: expected a list of wrong answers (see docs/authoring.md)")
+    answers = []
+    for index, entry in enumerate(raw):
+        try:
+            answers.append(WrongAnswer.model_validate(entry))
+        except ValidationError as exc:
+            name = entry.get("id", f"entry {index + 1}") if isinstance(entry, dict) else index + 1
+            details = "; ".join(
+                f"{'.'.join(map(str, e['loc'])) or 'entry'}: {e['msg']}" for e in exc.errors()
+            )
+            raise CourseError(f"{where}: wrong answer {name!r}: {details}") from None
+    return answers
+
+
+@dataclass
+class Candidate:
+    """One submission graded for the contract, and what nbgrader made of it."""
+
+    name: str
+    description: str
+    scores: grader.SubmissionScore | None = None
+    error: str | None = None
+    failures: dict[str, str] = field(default_factory=dict)  # test grade_id -> error shown
+
+    def score_of(self, grade_id: str) -> float:
+        return self.scores.cell(grade_id).score if self.scores else 0.0
+
+
+@dataclass
+class ContractReport:
+    assignment: str
+    problems: list[str] = field(default_factory=list)
+    drift: list[build.Drift] = field(default_factory=list)
+    candidates: list[Candidate] = field(default_factory=list)
+    autograded_max: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def candidate(self, name: str) -> Candidate:
+        return next(c for c in self.candidates if c.name == name)
+
+
+# -- static checks ----------------------------------------------------------------------
+
+
+def check_metadata(course: Course, syllabus: Syllabus, assignment: str) -> list[str]:
+    """Clause 6, and the minimum number of autograded questions."""
+    module = syllabus.module_for_assignment(assignment)
+    problems, seen, total, autograded = [], {}, 0.0, 0
+    for path in notebook_paths(course.solutions / assignment):
+        nb = read_notebook(path)
+        where = course.relative(path)
+        for index, cell in enumerate(nb.cells):
+            grade_id = nbgrader_meta(cell).get("grade_id")
+            if grade_id is None:
+                continue
+            if grade_id in seen:
+                problems.append(f"{where}: cell {index + 1} reuses grade_id {grade_id!r} "
+                                f"(already in {seen[grade_id]}); grade ids must be unique")
+            seen[grade_id] = f"{where} cell {index + 1}"
+        for cell in graded_cells(nb):
+            if cell.points <= 0:
+                problems.append(f"{where}: graded cell {cell.grade_id!r} (cell {cell.index + 1}) "
+                                "has no points; give it points or make it ungraded")
+            total += cell.points
+            autograded += cell.autograded
+    if total != module.points:
+        problems.append(f"solutions/{assignment}/: graded cells total {total:g} points but the "
+                        f"syllabus gives module {module.id!r} {module.points}; make them agree")
+    if autograded < MIN_AUTOGRADED_QUESTIONS:
+        problems.append(f"solutions/{assignment}/: {autograded} autograded test cells; at least "
+                        f"{MIN_AUTOGRADED_QUESTIONS} are required")
+    return problems
+
+
+def find_leaks(course: Course, assignment: str, generated: dict[str, bytes]) -> list[str]:
+    """Clause 5: solution or hidden-test lines that reached the student version."""
+    problems = []
+    for path in notebook_paths(course.solutions / assignment):
+        student_text = generated.get(path.name, b"").decode()
+        student = nbformat.reads(student_text, as_version=4) if student_text else None
+        if student is None:
+            continue
+        visible = "\n".join(c.source for c in student.cells)
+        source = read_notebook(path)
+        # A line also written outside the markers (e.g. a def line) is public anyway.
+        public = set()
+        for cell in source.cells:
+            hidden = set(marked_regions(cell.source, BEGIN_SOLUTION, END_SOLUTION)) | set(
+                marked_regions(cell.source, BEGIN_HIDDEN, END_HIDDEN))
+            public |= {ln.strip() for ln in cell.source.splitlines() if ln not in hidden}
+        for cell in source.cells:
+            for begin, end, kind in ((BEGIN_SOLUTION, END_SOLUTION, "solution"),
+                                     (BEGIN_HIDDEN, END_HIDDEN, "hidden test")):
+                for line in marked_regions(cell.source, begin, end):
+                    text = line.strip()
+                    if len(text) >= LEAK_MIN_LENGTH and text not in public and text in visible:
+                        problems.append(
+                            f"{course.relative(path)}: {kind} line {text!r} appears in the "
+                            f"student version exercises/{assignment}/{path.name}"
+                        )
+    return problems
+
+
+# -- building and grading submissions -----------------------------------------------------
+
+
+def fill_answers(student_nb, answers: dict[str, str]):
+    """A copy of the student notebook with the answer cells `answers` (grade_id → source)."""
+    nb = copy.deepcopy(student_nb)
+    for cell in nb.cells:
+        grade_id = nbgrader_meta(cell).get("grade_id")
+        if grade_id in answers:
+            cell.source = answers[grade_id]
+    return nb
+
+
+def _failures(autograded_nb) -> dict[str, str]:
+    """Test grade_id → the error a learner would read under that cell."""
+    failures = {}
+    for cell in autograded_nb.cells:
+        meta = nbgrader_meta(cell)
+        if cell.cell_type != "code" or not meta.get("grade") or meta.get("solution"):
+            continue
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                failures[meta["grade_id"]] = f"{output['ename']}: {output['evalue']}"[:300]
+    return failures
+
+
+def grade_candidates(course: Course, assignment: str, scratch: Path,
+                     submissions: dict[str, dict[str, object]]) -> dict[str, Candidate]:
+    """Autograde each submission {student: {notebook name: nb}} with nbgrader, read scores."""
+    config = grader.scratch_config(course, scratch)
+    db_url = config.CourseDirectory.db_url
+    release = scratch / "release" / assignment
+    results = {}
+    for student, notebooks in submissions.items():
+        folder = scratch / "submitted" / student / assignment
+        shutil.copytree(release, folder, dirs_exist_ok=True)  # data files beside notebooks
+        for name, nb in notebooks.items():
+            write_notebook(nb, folder / name)
+        candidate = Candidate(student, "")
+        try:
+            grader.autograde(config, assignment, student)
+        except grader.GraderError as exc:
+            candidate.error = str(exc)
+        candidate.scores = grader.read_scores(db_url, assignment, student)
+        for name in notebooks:
+            graded = scratch / "autograded" / student / assignment / name
+            if graded.is_file():
+                candidate.failures.update(_failures(read_notebook(graded)))
+        results[student] = candidate
+    return results
+
+
+def _describe(candidate: Candidate, grade_ids) -> str:
+    reasons = [f"{g}: {candidate.failures[g]}" for g in grade_ids if g in candidate.failures]
+    return ("; ".join(reasons)) if reasons else ""
+
+
+def check_assignment(course: Course, syllabus: Syllabus, assignment: str) -> ContractReport:
+    """Run the whole grading contract for one assignment; the report lists every problem."""
+    report = ContractReport(assignment)
+    sol_dir = course.solutions / assignment
+    if not any(sol_dir.glob("*.ipynb")):
+        report.problems.append(f"solutions/{assignment}/ has no notebook")
+        return report
+    report.problems += check_metadata(course, syllabus, assignment)
+    wrong_file = sol_dir / "wrong_answers.yml"
+    try:
+        wrong = load_wrong_answers(wrong_file, course)
+    except CourseError as exc:
+        report.problems.append(str(exc))
+        wrong = []
+    if len(wrong) < MIN_WRONG_ANSWERS:
+        report.problems.append(
+            f"{course.relative(wrong_file)}: {len(wrong)} wrong answers; at least "
+            f"{MIN_WRONG_ANSWERS} plausible mistakes must be kept there (docs/authoring.md)")
+
+    with tempfile.TemporaryDirectory(prefix="ecole-ia-contract-") as tmp:
+        scratch = Path(tmp)
+        try:
+            generated = build.generate(course, assignment, scratch)
+        except grader.GraderError as exc:
+            report.problems.append(f"solutions/{assignment}/: nbgrader cannot generate the "
+                                   f"student version: {exc}")
+            return report
+        report.drift = build.compare(course, assignment, generated)
+        for d in report.drift:
+            report.problems.append(f"{d}: run `ecole-ia build {assignment}` and commit it")
+        report.problems += find_leaks(course, assignment, generated)
+
+        # Learner-shaped submissions: student versions with answer cells filled in.
+        sources = {p.name: read_notebook(p) for p in notebook_paths(sol_dir)}
+        students = {n: nbformat.reads(generated[n].decode(), as_version=4) for n in sources}
+        solution_answers = {
+            name: {gid: nb.cells[i].source for gid, i in solution_cells(nb).items()}
+            for name, nb in sources.items()
+        }
+        submissions: dict[str, dict[str, object]] = {
+            "solution": {n: fill_answers(students[n], solution_answers[n]) for n in students},
+            "blank": dict(students),
+        }
+        for w in wrong:
+            name = w.notebook or next(iter(sources))
+            if name not in sources:
+                report.problems.append(f"{course.relative(wrong_file)}: wrong answer {w.id!r} "
+                                       f"names notebook {name!r}, which is not in "
+                                       f"solutions/{assignment}/")
+                continue
+            unknown = [g for g in w.cells if g not in solution_answers[name]]
+            if unknown:
+                report.problems.append(
+                    f"{course.relative(wrong_file)}: wrong answer {w.id!r} replaces {unknown}, "
+                    f"which are not answer cells of {name} "
+                    f"(answer cells: {sorted(solution_answers[name])})")
+                continue
+            notebooks = {n: fill_answers(students[n], solution_answers[n]) for n in students}
+            notebooks[name] = fill_answers(notebooks[name], w.cells)
+            submissions[f"wrong-{w.id}"] = notebooks
+
+        results = grade_candidates(course, assignment, scratch, submissions)
+
+    autograded = {c.grade_id for nb in sources.values() for c in graded_cells(nb) if c.autograded}
+    for name, candidate in results.items():
+        candidate.description = {"solution": "the solution", "blank": "the untouched student "
+                                 "version"}.get(name, name)
+        report.candidates.append(candidate)
+        if candidate.scores is None:
+            report.problems.append(f"{assignment}: the grader crashed on {candidate.description} "
+                                   f"and recorded no score: {candidate.error}")
+    solution, blank = results["solution"], results["blank"]
+    if solution.scores:
+        report.autograded_max = sum(c.max_score for c in solution.scores.cells
+                                    if c.grade_id in autograded)
+        short = [c for c in solution.scores.cells if c.grade_id in autograded
+                 and c.score < c.max_score]
+        for c in short:
+            why = _describe(solution, [c.grade_id]) or "see the autograded notebook"
+            report.problems.append(
+                f"solutions/{assignment}/{c.notebook}.ipynb: the solution scores {c.score:g}/"
+                f"{c.max_score:g} on {c.grade_id!r} ({why}); fix the solution or the test")
+    if blank.scores:
+        for c in blank.scores.cells:
+            if c.score > 0:
+                report.problems.append(
+                    f"exercises/{assignment}/{c.notebook}.ipynb: the untouched student version "
+                    f"scores {c.score:g} on {c.grade_id!r}; its tests must fail until the learner "
+                    "answers (test the answer, not the statement's variables)")
+    for w in wrong:
+        candidate = results.get(f"wrong-{w.id}")
+        if candidate is None or candidate.scores is None:
+            continue
+        for grade_id in w.loses:
+            if grade_id not in autograded:
+                report.problems.append(f"{course.relative(wrong_file)}: wrong answer {w.id!r} "
+                                       f"expects to lose {grade_id!r}, which is not a test cell")
+                continue
+            cell = candidate.scores.cell(grade_id)
+            if cell.score >= cell.max_score:
+                report.problems.append(
+                    f"solutions/{assignment}/: the tests in {grade_id!r} accept the wrong answer "
+                    f"{w.id!r} ({w.description.strip()}); add a test that catches this mistake")
+    return report

@@ -1,0 +1,143 @@
+"""A thin, typed layer over nbgrader's own machinery (converters and gradebook).
+
+Everything here runs nbgrader for real; nothing re-implements grading. Each call builds its
+own configuration from the course's `nbgrader_config.py`, so the repository's settings (stubs,
+ignored files, timeouts) apply everywhere, and folders can be redirected to a scratch course.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.converters import Autograde, GenerateAssignment
+from nbgrader.coursedir import CourseDirectory
+from traitlets.config import Config
+from traitlets.config.loader import PyFileConfigLoader
+
+from .course import Course
+from .errors import CourseError
+
+
+class GraderError(CourseError):
+    """nbgrader refused or failed; the message carries its own log lines."""
+
+
+def course_config(course: Course, **course_directory: str) -> Config:
+    """The course's nbgrader configuration, with CourseDirectory settings overridden."""
+    loader = PyFileConfigLoader(course.nbgrader_config.name, path=str(course.root))
+    config = loader.load_config()
+    config.CourseDirectory.root = str(course.root)
+    for key, value in course_directory.items():
+        setattr(config.CourseDirectory, key, value)
+    return config
+
+
+def scratch_config(course: Course, scratch: Path) -> Config:
+    """Config of a throw-away course in `scratch` whose sources are the course's solutions/."""
+    return course_config(
+        course,
+        root=str(scratch),
+        source_directory=str(course.solutions),
+        release_directory=str(scratch / "release"),
+        submitted_directory=str(scratch / "submitted"),
+        autograded_directory=str(scratch / "autograded"),
+        feedback_directory=str(scratch / "feedback"),
+        db_url=f"sqlite:///{scratch / 'gradebook.db'}",
+    )
+
+
+def _run(app, what: str) -> str:
+    """Start an nbgrader app, returning its log; raise GraderError with the log on failure."""
+    buffer = io.StringIO()
+    handler = logging.StreamHandler(buffer)
+    handler.setFormatter(logging.Formatter("[%(levelname)s] %(message)s"))
+    handler.setLevel(logging.INFO)
+    app.log.addHandler(handler)
+    try:
+        app.start()
+    except Exception as exc:  # nbgrader raises after logging the real reason
+        errors = [line for line in buffer.getvalue().splitlines() if "ERROR" in line]
+        detail = "\n".join(errors[-15:]) or f"{type(exc).__name__}: {exc}"
+        raise GraderError(f"{what} failed:\n{detail}") from None
+    finally:
+        app.log.removeHandler(handler)
+    return buffer.getvalue()
+
+
+def generate_assignment(config: Config, assignment: str) -> str:
+    """Run nbgrader's generate_assignment (student version + gradebook entry)."""
+    coursedir = CourseDirectory(config=config)
+    coursedir.assignment_id = assignment
+    app = GenerateAssignment(coursedir=coursedir, config=config)
+    app.force = True
+    app.create_assignment = True
+    return _run(app, f"nbgrader generate_assignment {assignment}")
+
+
+def autograde(config: Config, assignment: str, student: str) -> str:
+    """Run nbgrader's autograde for one submission already in the submitted folder."""
+    coursedir = CourseDirectory(config=config)
+    coursedir.assignment_id = assignment
+    coursedir.student_id = student
+    app = Autograde(coursedir=coursedir, config=config)
+    app.force = True
+    app.create_student = True
+    return _run(app, f"nbgrader autograde {assignment} for {student!r}")
+
+
+@dataclass(frozen=True)
+class CellScore:
+    grade_id: str
+    notebook: str
+    score: float
+    max_score: float
+    needs_manual_grade: bool
+
+
+@dataclass
+class SubmissionScore:
+    """Scores nbgrader stored in its gradebook for one learner's assignment."""
+
+    student: str
+    assignment: str
+    cells: list[CellScore] = field(default_factory=list)
+
+    @property
+    def score(self) -> float:
+        return sum(c.score for c in self.cells)
+
+    @property
+    def max_score(self) -> float:
+        return sum(c.max_score for c in self.cells)
+
+    def cell(self, grade_id: str) -> CellScore:
+        for c in self.cells:
+            if c.grade_id == grade_id:
+                return c
+        raise KeyError(grade_id)
+
+
+def read_scores(db_url: str, assignment: str, student: str) -> SubmissionScore | None:
+    """The gradebook's scores for one submission, or None if nbgrader recorded none."""
+    with Gradebook(db_url) as gb:
+        try:
+            submission = gb.find_submission(assignment, student)
+        except MissingEntry:
+            return None
+        result = SubmissionScore(student, assignment)
+        for notebook in submission.notebooks:
+            for grade in notebook.grades:
+                result.cells.append(
+                    CellScore(
+                        grade_id=grade.name,
+                        notebook=notebook.name,
+                        score=float(grade.score or 0),
+                        max_score=float(grade.max_score),
+                        needs_manual_grade=bool(grade.needs_manual_grade),
+                    )
+                )
+        return result

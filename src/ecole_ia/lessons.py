@@ -1,0 +1,36 @@
+"""Executing lessons so that their stored outputs are the ones a fresh kernel produces."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+from .errors import NotebookError
+from .notebooks import normalise, read_notebook, write_notebook
+
+# The same environment as the test suite, so stored outputs match what nbval sees.
+KERNEL_ENV = {"PYTHONHASHSEED": "0", "MPLBACKEND": "Agg"}
+CELL_TIMEOUT = 300
+
+
+def execute_lesson(path: Path, display_path: str | None = None) -> None:
+    """Run `path` top to bottom in a fresh kernel in its own folder and store the outputs."""
+    where = display_path or str(path)
+    nb = read_notebook(path)
+    client = NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3",
+                            resources={"metadata": {"path": str(path.parent)}})
+    try:
+        client.execute(env={**os.environ, **KERNEL_ENV})
+    except CellExecutionError as exc:
+        index = next((i for i, c in enumerate(nb.cells) if any(
+            o.get("output_type") == "error" for o in c.get("outputs", []))), None)
+        cell = f"cell {index + 1}" if index is not None else "a cell"
+        raise NotebookError(
+            f"{where}, {cell}: raised an error. If the error is the point of the example, tag "
+            f"the cell `raises-exception`; otherwise fix it.\n{str(exc)[-800:]}") from None
+    except (CellTimeoutError, DeadKernelError) as exc:
+        raise NotebookError(f"{where}: execution stopped ({type(exc).__name__}: {exc})") from None
+    write_notebook(normalise(nb, keep_outputs=True), path)

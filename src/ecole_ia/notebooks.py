@@ -1,0 +1,138 @@
+"""Reading, inspecting and normalising notebooks.
+
+Normalising keeps diffs readable and makes `exercises/` reproducible byte for byte:
+- solutions/ and exercises/ are stored without outputs or execution counts;
+- lessons keep their outputs (learners read them on GitHub) but lose volatile metadata;
+- every notebook gets the same kernelspec and deterministic cell ids.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from .errors import NotebookError
+
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+# Cell metadata worth keeping: nbgrader's, the lock flags nbgrader sets, and tags (nbval's
+# `nbval-ignore-output` and friends). Everything else is editor noise (scroll state, timings).
+KEPT_CELL_METADATA = ("nbgrader", "tags", "deletable", "editable")
+BEGIN_SOLUTION, END_SOLUTION = "### BEGIN SOLUTION", "### END SOLUTION"
+BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
+
+
+def read_notebook(path: Path) -> nbformat.NotebookNode:
+    try:
+        return nbformat.read(str(path), as_version=4)
+    except (OSError, json.JSONDecodeError, nbformat.reader.NotJSONError) as exc:
+        raise NotebookError(f"{path}: cannot be read as a notebook ({exc}). "
+                            "Restore it from git or re-save it from JupyterLab.") from None
+
+
+def dumps(nb: nbformat.NotebookNode) -> str:
+    return nbformat.writes(nb) + "\n"
+
+
+def write_notebook(nb: nbformat.NotebookNode, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(dumps(nb), encoding="utf-8")
+
+
+def _cell_id(cell, index: int, used: set[str]) -> str:
+    grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+    base = re.sub(r"[^A-Za-z0-9_-]", "-", grade_id)[:60] if grade_id else f"cell-{index}"
+    candidate, n = base, 1
+    while candidate in used:
+        n += 1
+        candidate = f"{base}-{n}"
+    used.add(candidate)
+    return candidate
+
+
+def normalise(nb: nbformat.NotebookNode, keep_outputs: bool) -> nbformat.NotebookNode:
+    """A normalised copy of `nb` (the input is not modified)."""
+    nb = copy.deepcopy(nb)
+    nb.nbformat, nb.nbformat_minor = 4, 5
+    nb.metadata = nbformat.from_dict(
+        {"kernelspec": dict(KERNELSPEC), "language_info": {"name": "python"}}
+    )
+    used: set[str] = set()
+    for index, cell in enumerate(nb.cells):
+        cell.id = _cell_id(cell, index, used)
+        cell.metadata = nbformat.from_dict(
+            {k: cell.metadata[k] for k in KEPT_CELL_METADATA if k in cell.metadata}
+        )
+        if isinstance(cell.source, list):
+            cell.source = "".join(cell.source)
+        if cell.cell_type == "code":
+            if not keep_outputs:
+                cell.outputs = []
+                cell.execution_count = None
+        else:
+            cell.pop("outputs", None)
+            cell.pop("execution_count", None)
+            if cell.cell_type != "markdown":
+                cell.pop("attachments", None)
+    return nb
+
+
+# -- nbgrader cells ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GradedCell:
+    """A cell that carries points: autograded tests, or an answer a trainer grades by hand."""
+
+    grade_id: str
+    points: float
+    index: int
+    autograded: bool  # False for manually graded answers (markdown or code)
+    source: str
+
+
+def nbgrader_meta(cell) -> dict:
+    return cell.get("metadata", {}).get("nbgrader", {}) or {}
+
+
+def graded_cells(nb) -> list[GradedCell]:
+    result = []
+    for index, cell in enumerate(nb.cells):
+        meta = nbgrader_meta(cell)
+        if meta.get("grade"):
+            autograded = cell.cell_type == "code" and not meta.get("solution", False)
+            result.append(
+                GradedCell(meta.get("grade_id", f"cell {index + 1}"),
+                           float(meta.get("points", 0) or 0), index, autograded, cell.source)
+            )
+    return result
+
+
+def solution_cells(nb) -> dict[str, int]:
+    """grade_id -> index of every cell a learner writes in."""
+    return {
+        nbgrader_meta(c)["grade_id"]: i
+        for i, c in enumerate(nb.cells)
+        if nbgrader_meta(c).get("solution") and "grade_id" in nbgrader_meta(c)
+    }
+
+
+def marked_regions(source: str, begin: str, end: str) -> list[str]:
+    """Lines found between `begin` and `end` marker comments."""
+    lines, inside = [], False
+    for line in source.splitlines():
+        if begin in line:
+            inside = True
+        elif end in line:
+            inside = False
+        elif inside:
+            lines.append(line)
+    return lines
+
+
+def notebook_paths(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)

@@ -1,0 +1,80 @@
+#!/usr/bin/env python3
+"""One task runner for people and CI. Needs only Python >= 3.11 and pip.
+
+    python3 tasks.py start   # set up .venv, then build, check and show the course
+    python3 tasks.py test    # set up .venv with test tools, then run the whole test suite
+
+Both create `.venv/` on first use and reinstall only when pyproject.toml changes.
+Extra arguments after `test` go to pytest (e.g. `python3 tasks.py test -m "not slow"`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+
+
+def _env() -> dict[str, str]:
+    # nbgrader calls `alembic` and `jupyter` by name: the venv's bin/ must come first on PATH.
+    env = dict(os.environ)
+    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
+    env["VIRTUAL_ENV"] = str(VENV)
+    env.setdefault("PYTHONHASHSEED", "0")  # deterministic set/dict order in notebooks
+    env.setdefault("MPLBACKEND", "Agg")    # no screen on CI
+    return env
+
+
+def _run(*args: str | Path) -> None:
+    print("$", " ".join(str(a) for a in args), flush=True)
+    result = subprocess.run([str(a) for a in args], cwd=ROOT, env=_env())
+    if result.returncode != 0:
+        sys.exit(result.returncode)
+
+
+def setup(extras: str) -> None:
+    """Create .venv and install the package (editable) with `extras`, once per pyproject."""
+    if not (BIN / "python").exists():
+        print(f"Creating {VENV} ...", flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extras.encode()).hexdigest()
+    stamp = VENV / f".installed-{extras or 'base'}"
+    if stamp.exists() and stamp.read_text() == digest:
+        return
+    _run(BIN / "python", "-m", "pip", "install", "--quiet", "--upgrade", "pip")
+    target = f".[{extras}]" if extras else "."
+    _run(BIN / "python", "-m", "pip", "install", "--quiet", "-e", target)
+    # The kernel that notebooks and the grader start must be this venv's Python.
+    _run(BIN / "python", "-m", "ipykernel", "install", "--sys-prefix", "--name", "python3",
+         "--display-name", "Python 3 (ecole-ia)")
+    stamp.write_text(digest)
+
+
+def start(args: list[str]) -> None:
+    setup("")
+    _run(BIN / "ecole-ia", "build", "--check")
+    _run(BIN / "ecole-ia", "fmt", "--check")
+    _run(BIN / "ecole-ia", "syllabus")
+
+
+def test(args: list[str]) -> None:
+    setup("test")
+    workers = os.environ.get("ECOLE_IA_WORKERS", "auto")
+    # loadgroup keeps every cell of one notebook, and every check of one assignment,
+    # on the same worker (see conftest.py), while spreading notebooks over cores.
+    _run(BIN / "python", "-m", "pytest", "-n", workers, "--dist", "loadgroup", *args)
+
+
+TASKS = {"start": start, "test": test}
+
+if __name__ == "__main__":
+    if len(sys.argv) < 2 or sys.argv[1] not in TASKS:
+        sys.exit(__doc__)
+    TASKS[sys.argv[1]](sys.argv[2:])
