@@ -93,14 +93,13 @@ def syllabus_data(points: int = 4) -> dict:
         "status": "published", "objectives": ["Calculer un carré"],
         "competencies": {"C17": 1}, "points": points,
     }]
-    for month in range(2, 20):
+    for month in range(2, 20):  # C1..C17 one per month, C18..C21 in the last module only
         modules.append({
             "id": f"plan-{month:02d}", "title": f"Module du mois {month}", "track": "chatbots",
             "month": month, "hours": 10, "status": "planned", "objectives": ["Apprendre"],
-            "competencies": {code: 2 for code in codes[(month - 2) * 2:(month - 2) * 2 + 2]}
-            or {"C1": 1}, "points": 10,
+            "competencies": {codes[month - 2]: 2}, "points": 10,
         })
-    modules[-1]["competencies"] = {"C21": 3}
+    modules[-1]["competencies"] = {"C18": 3, "C19": 3, "C20": 3, "C21": 3}
     return {k: real[k] for k in ("program", "phases", "tracks", "competencies")} | {
         "modules": modules}
 

@@ -161,7 +161,7 @@ def contract(
             failed.append(name)
             err.print(f"[red]✗ {name}:[/]")
             for p in report.problems:
-                err.print(f"  - {p}", markup=False)
+                err.print(f"  - [clause {p.clause}] {p}", markup=False)
     if failed:
         raise CourseError(f"grading contract broken for {', '.join(failed)}")
 

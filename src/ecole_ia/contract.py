@@ -86,10 +86,29 @@ class Candidate:
         return self.scores.cell(grade_id).score if self.scores else 0.0
 
 
+CLAUSES = {
+    1: "exercises/ equals what nbgrader generates from solutions/",
+    2: "the solution scores full marks",
+    3: "the untouched student version scores zero without crashing the grader",
+    4: "every wrong answer loses points",
+    5: "no solution or hidden-test text in the student version",
+    6: "grade ids unique, points set, total equal to the syllabus",
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    clause: int
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
 @dataclass
 class ContractReport:
     assignment: str
-    problems: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
     drift: list[build.Drift] = field(default_factory=list)
     candidates: list[Candidate] = field(default_factory=list)
     autograded_max: float = 0.0
@@ -100,6 +119,14 @@ class ContractReport:
 
     def candidate(self, name: str) -> Candidate:
         return next(c for c in self.candidates if c.name == name)
+
+    def add(self, clause: int, messages: str | list[str]) -> None:
+        for message in [messages] if isinstance(messages, str) else messages:
+            self.problems.append(Problem(clause, message))
+
+    def broken(self, clause: int) -> list[str]:
+        """Messages of the problems that break `clause` (empty: the clause holds)."""
+        return [p.message for p in self.problems if p.clause == clause]
 
 
 # -- static checks ----------------------------------------------------------------------
@@ -139,11 +166,13 @@ def find_leaks(course: Course, assignment: str, generated: dict[str, bytes]) -> 
     """Clause 5: solution or hidden-test lines that reached the student version."""
     problems = []
     for path in notebook_paths(course.solutions / assignment):
-        student_text = generated.get(path.name, b"").decode()
-        student = nbformat.reads(student_text, as_version=4) if student_text else None
-        if student is None:
-            continue
-        visible = "\n".join(c.source for c in student.cells)
+        # What learners can read: the version generated now and the one committed.
+        versions = [nbformat.reads(generated[path.name].decode(), as_version=4)] \
+            if path.name in generated else []
+        committed = course.exercises / assignment / path.name
+        if committed.is_file():
+            versions.append(read_notebook(committed))
+        visible = "\n".join(c.source for nb in versions for c in nb.cells)
         source = read_notebook(path)
         # A line also written outside the markers (e.g. a def line) is public anyway.
         public = set()
@@ -159,8 +188,8 @@ def find_leaks(course: Course, assignment: str, generated: dict[str, bytes]) -> 
                     if len(text) >= LEAK_MIN_LENGTH and text not in public and text in visible:
                         problems.append(
                             f"{course.relative(path)}: {kind} line {text!r} appears in the "
-                            f"student version exercises/{assignment}/{path.name}"
-                        )
+                            f"student version exercises/{assignment}/{path.name}; check that "
+                            "its cell is marked as an answer (solution) or test cell")
     return problems
 
 
@@ -226,17 +255,17 @@ def check_assignment(course: Course, syllabus: Syllabus, assignment: str) -> Con
     report = ContractReport(assignment)
     sol_dir = course.solutions / assignment
     if not any(sol_dir.glob("*.ipynb")):
-        report.problems.append(f"solutions/{assignment}/ has no notebook")
+        report.add(6, f"solutions/{assignment}/ has no notebook")
         return report
-    report.problems += check_metadata(course, syllabus, assignment)
+    report.add(6, check_metadata(course, syllabus, assignment))
     wrong_file = sol_dir / "wrong_answers.yml"
     try:
         wrong = load_wrong_answers(wrong_file, course)
     except CourseError as exc:
-        report.problems.append(str(exc))
+        report.add(4, str(exc))
         wrong = []
     if len(wrong) < MIN_WRONG_ANSWERS:
-        report.problems.append(
+        report.add(4, 
             f"{course.relative(wrong_file)}: {len(wrong)} wrong answers; at least "
             f"{MIN_WRONG_ANSWERS} plausible mistakes must be kept there (docs/authoring.md)")
 
@@ -245,13 +274,13 @@ def check_assignment(course: Course, syllabus: Syllabus, assignment: str) -> Con
         try:
             generated = build.generate(course, assignment, scratch)
         except grader.GraderError as exc:
-            report.problems.append(f"solutions/{assignment}/: nbgrader cannot generate the "
+            report.add(1, f"solutions/{assignment}/: nbgrader cannot generate the "
                                    f"student version: {exc}")
             return report
         report.drift = build.compare(course, assignment, generated)
         for d in report.drift:
-            report.problems.append(f"{d}: run `ecole-ia build {assignment}` and commit it")
-        report.problems += find_leaks(course, assignment, generated)
+            report.add(1, f"{d}: run `ecole-ia build {assignment}` and commit it")
+        report.add(5, find_leaks(course, assignment, generated))
 
         # Learner-shaped submissions: student versions with answer cells filled in.
         sources = {p.name: read_notebook(p) for p in notebook_paths(sol_dir)}
@@ -267,13 +296,13 @@ def check_assignment(course: Course, syllabus: Syllabus, assignment: str) -> Con
         for w in wrong:
             name = w.notebook or next(iter(sources))
             if name not in sources:
-                report.problems.append(f"{course.relative(wrong_file)}: wrong answer {w.id!r} "
+                report.add(4, f"{course.relative(wrong_file)}: wrong answer {w.id!r} "
                                        f"names notebook {name!r}, which is not in "
                                        f"solutions/{assignment}/")
                 continue
             unknown = [g for g in w.cells if g not in solution_answers[name]]
             if unknown:
-                report.problems.append(
+                report.add(4,
                     f"{course.relative(wrong_file)}: wrong answer {w.id!r} replaces {unknown}, "
                     f"which are not answer cells of {name} "
                     f"(answer cells: {sorted(solution_answers[name])})")
@@ -289,9 +318,11 @@ def check_assignment(course: Course, syllabus: Syllabus, assignment: str) -> Con
         candidate.description = {"solution": "the solution", "blank": "the untouched student "
                                  "version"}.get(name, name)
         report.candidates.append(candidate)
-        if candidate.scores is None:
-            report.problems.append(f"{assignment}: the grader crashed on {candidate.description} "
-                                   f"and recorded no score: {candidate.error}")
+        if candidate.scores is None or candidate.error:
+            recorded = "recorded no score" if candidate.scores is None else "stopped"
+            report.add(3 if name == "blank" else 2 if name == "solution" else 4,
+                       f"{assignment}: the grader {recorded} on {candidate.description}: "
+                       f"{candidate.error}")
     solution, blank = results["solution"], results["blank"]
     if solution.scores:
         report.autograded_max = sum(c.max_score for c in solution.scores.cells
@@ -300,13 +331,13 @@ def check_assignment(course: Course, syllabus: Syllabus, assignment: str) -> Con
                  and c.score < c.max_score]
         for c in short:
             why = _describe(solution, [c.grade_id]) or "see the autograded notebook"
-            report.problems.append(
+            report.add(2,
                 f"solutions/{assignment}/{c.notebook}.ipynb: the solution scores {c.score:g}/"
                 f"{c.max_score:g} on {c.grade_id!r} ({why}); fix the solution or the test")
     if blank.scores:
         for c in blank.scores.cells:
             if c.score > 0:
-                report.problems.append(
+                report.add(3,
                     f"exercises/{assignment}/{c.notebook}.ipynb: the untouched student version "
                     f"scores {c.score:g} on {c.grade_id!r}; its tests must fail until the learner "
                     "answers (test the answer, not the statement's variables)")
@@ -316,12 +347,12 @@ def check_assignment(course: Course, syllabus: Syllabus, assignment: str) -> Con
             continue
         for grade_id in w.loses:
             if grade_id not in autograded:
-                report.problems.append(f"{course.relative(wrong_file)}: wrong answer {w.id!r} "
+                report.add(4, f"{course.relative(wrong_file)}: wrong answer {w.id!r} "
                                        f"expects to lose {grade_id!r}, which is not a test cell")
                 continue
             cell = candidate.scores.cell(grade_id)
             if cell.score >= cell.max_score:
-                report.problems.append(
+                report.add(4,
                     f"solutions/{assignment}/: the tests in {grade_id!r} accept the wrong answer "
                     f"{w.id!r} ({w.description.strip()}); add a test that catches this mistake")
     return report

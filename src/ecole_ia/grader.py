@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import io
 import logging
+import os
+import re
+import shutil
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -50,8 +54,20 @@ def scratch_config(course: Course, scratch: Path) -> Config:
     )
 
 
+def _ensure_tools_on_path() -> None:
+    """nbgrader runs `alembic` by name after changing directory, so this environment's bin/
+    must be on PATH as an absolute path (a relative `.venv/bin` entry breaks after chdir)."""
+    bin_dir = str(Path(sys.executable).parent.absolute())
+    if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
+    if shutil.which("alembic") is None:
+        raise GraderError("nbgrader needs the `alembic` command, which is not installed in "
+                          f"{bin_dir}: reinstall with `python3 tasks.py start`")
+
+
 def _run(app, what: str) -> str:
     """Start an nbgrader app, returning its log; raise GraderError with the log on failure."""
+    _ensure_tools_on_path()
     buffer = io.StringIO()
     handler = logging.StreamHandler(buffer)
     handler.setFormatter(logging.Formatter("[%(levelname)s] %(message)s"))
@@ -60,8 +76,14 @@ def _run(app, what: str) -> str:
     try:
         app.start()
     except Exception as exc:  # nbgrader raises after logging the real reason
-        errors = [line for line in buffer.getvalue().splitlines() if "ERROR" in line]
-        detail = "\n".join(errors[-15:]) or f"{type(exc).__name__}: {exc}"
+        log = buffer.getvalue()
+        # nbgrader logs the reason first, then a traceback of its own internals: keep the reason.
+        reason = log[log.find("[ERROR]"):] if "[ERROR]" in log else ""
+        reason, _, trace = reason.partition("Traceback (most recent call last)")
+        # ... and the exception line at the end of that traceback, when there is one.
+        raised = [ln for ln in trace.splitlines() if re.match(r"^(\[ERROR\] )?\w+(Error|Exception)\b", ln)]
+        lines = reason.strip().splitlines()[:25] + raised[-1:]
+        detail = "\n".join(lines) or f"{type(exc).__name__}: {exc}"
         raise GraderError(f"{what} failed:\n{detail}") from None
     finally:
         app.log.removeHandler(handler)

@@ -1,0 +1,64 @@
+"""Collects the notebooks the syllabus names, for nbval, with the right mode for each:
+lessons compare their stored outputs (`--nbval`), solutions only have to run (`--nbval-lax`).
+Notebooks the syllabus does not name are not collected (a test elsewhere rejects them).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+# Notebook kernels inherit this environment: the same as `ecole-ia run-lessons`, so stored
+# outputs (set order, figures) are reproduced exactly.
+os.environ.setdefault("PYTHONHASHSEED", "0")
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+ROOT = Path(__file__).resolve().parent
+
+
+def _named_notebooks() -> dict[Path, bool]:
+    """Path -> compare outputs? for every published lesson and solution notebook."""
+    from ecole_ia.course import Course
+    from ecole_ia.syllabus import load_syllabus
+
+    syllabus = load_syllabus(Course(ROOT))  # an invalid syllabus fails collection loudly
+    named: dict[Path, bool] = {}
+    for module in syllabus.published():
+        if module.lesson:
+            named[(ROOT / module.lesson).resolve()] = True
+        if module.assignment:
+            for path in (ROOT / "solutions" / module.assignment).glob("*.ipynb"):
+                named[path.resolve()] = False
+    return named
+
+
+def pytest_configure(config):
+    config._ecole_ia_notebooks = None
+
+
+def pytest_collect_file(file_path: Path, parent):
+    if file_path.suffix != ".ipynb":
+        return None
+    config = parent.config
+    if config.option.nbval or config.option.nbval_lax:
+        return None  # plain nbval was asked for on the command line: let it work alone
+    if config._ecole_ia_notebooks is None:
+        config._ecole_ia_notebooks = _named_notebooks()
+    compare = config._ecole_ia_notebooks.get(file_path.resolve())
+    if compare is None:
+        return None
+    from nbval.plugin import IPyNbFile
+
+    item = IPyNbFile.from_parent(parent, path=file_path)
+    item.compare_outputs = compare
+    return item
+
+
+def pytest_collection_modifyitems(items):
+    # With `--dist loadgroup`, a notebook's cells share one kernel: keep them on one worker.
+    for item in items:
+        if type(item).__name__ == "NbCellItem":
+            item.add_marker(pytest.mark.xdist_group(str(item.path)))
+            item.add_marker(pytest.mark.slow)
