@@ -25,4 +25,4 @@ c.ClearSolutions.code_stub = {
 c.ClearSolutions.text_stub = "VOTRE RÉPONSE ICI"
 
 # A test cell may not run longer than this, so a learner's infinite loop fails one question.
-c.ExecutePreprocessor.timeout = 60
+c.Execute.timeout = 60

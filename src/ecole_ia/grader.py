@@ -37,7 +37,23 @@ def course_config(course: Course, **course_directory: str) -> Config:
     config.CourseDirectory.root = str(course.root)
     for key, value in course_directory.items():
         setattr(config.CourseDirectory, key, value)
+    config.CourseDirectory.db_url = sqlite_url(
+        config.CourseDirectory.get("db_url", "sqlite:///gradebook.db"), course.root)
     return config
+
+
+def sqlite_url(db_url: str, root: Path) -> str:
+    """A SQLite URL made absolute (nbgrader changes directory) and patient: with a busy
+    timeout, parallel graders wait for each other's short writes instead of failing."""
+    prefix = "sqlite:///"
+    if not db_url.startswith(prefix):
+        return db_url  # PostgreSQL and friends handle concurrency themselves
+    path, _, query = db_url[len(prefix):].partition("?")
+    if not Path(path).is_absolute():
+        path = str((Path(root) / path).resolve())
+    if "timeout=" not in query:
+        query = "&".join(filter(None, [query, "timeout=120"]))
+    return f"{prefix}{path}?{query}"
 
 
 def scratch_config(course: Course, scratch: Path) -> Config:
@@ -50,7 +66,7 @@ def scratch_config(course: Course, scratch: Path) -> Config:
         submitted_directory=str(scratch / "submitted"),
         autograded_directory=str(scratch / "autograded"),
         feedback_directory=str(scratch / "feedback"),
-        db_url=f"sqlite:///{scratch / 'gradebook.db'}",
+        db_url=f"sqlite:///{scratch / 'gradebook.db'}",  # made patient by course_config
     )
 
 
