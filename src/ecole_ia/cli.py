@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import warnings
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -185,3 +186,196 @@ def main() -> None:
             exc.show()
             sys.exit(exc.exit_code)
         raise
+
+
+# -- trainer workflow ---------------------------------------------------------------------
+
+roster_app = typer.Typer(help="The cohort roster, kept in nbgrader's gradebook.", no_args_is_help=True)
+app.add_typer(roster_app, name="roster")
+
+
+@roster_app.command("import")
+def roster_import(csv_file: Annotated[Path, typer.Argument(help="CSV: prenom;nom;email[;id]")],
+                  root: RootOption = None) -> None:
+    """Import (add or update) learners from a CSV; ids are derived from names."""
+    from .trainer import roster as roster_lib, workflow
+    course = _course(root)
+    result = roster_lib.import_roster(csv_file, workflow.db_url(course))
+    for note in result.collisions:
+        out.print(f"[yellow]namesake:[/] {note}")
+    out.print(f"{len(result.learners)} learners imported into the gradebook.")
+
+
+@roster_app.command("show")
+def roster_show(root: RootOption = None) -> None:
+    """List the learners in the gradebook."""
+    from .trainer import workflow
+    table = Table("id", "prénom", "nom", "e-mail")
+    for l in workflow.roster(_course(root)):
+        table.add_row(l.id, l.first_name, l.last_name, l.email)
+    out.print(table)
+
+
+@app.command()
+def release(
+    assignment: Annotated[str, typer.Argument(help="Assignment to release.")],
+    zip_to: Annotated[Optional[Path], typer.Option("--zip", help="Write a zip for the school's platform here.")] = None,
+    exchange: Annotated[bool, typer.Option("--exchange", help="Release through nbgrader's exchange (JupyterHub).")] = False,
+    root: RootOption = None,
+) -> None:
+    """Release an assignment: a zip to upload, or nbgrader's exchange on a JupyterHub."""
+    from .trainer import release as release_lib
+    course = _course(root)
+    _assignments(course, [assignment])
+    if not zip_to and not exchange:
+        raise CourseError("say where to release: --zip FOLDER_OR_FILE, or --exchange")
+    if zip_to:
+        out.print(f"written {release_lib.release_zip(course, assignment, zip_to)}")
+    if exchange:
+        release_lib.release_exchange(course, assignment)
+        out.print(f"released {assignment} to nbgrader's exchange")
+
+
+@app.command("collect")
+def collect_cmd(
+    assignment: Annotated[str, typer.Argument(help="Assignment collected.")],
+    export: Annotated[Path, typer.Argument(help="The platform's export: a zip or a folder.")],
+    due: Annotated[Optional[datetime], typer.Option("--due", help="Due date, e.g. 2026-12-04T18:00.")] = None,
+    root: RootOption = None,
+) -> None:
+    """Collect submissions from an export, matched to the roster; every version is kept."""
+    from .trainer import workflow
+    course = _course(root)
+    _assignments(course, [assignment])
+    report = workflow.collect(course, assignment, export, due)
+    _print_collect(report)
+
+
+def _print_collect(report) -> None:
+    table = Table("learner", "from", "version", "late", "notes", title=f"Collected: {report.assignment}")
+    for c in sorted(report.collected, key=lambda c: c.learner.id):
+        version = f"v{c.version}" + ("" if c.new else " (already collected)")
+        if c.graded_version and c.graded_version != c.version:
+            version += f", grading v{c.graded_version}"
+        notes = "; ".join(c.notes + ([f"REJECTED: {c.rejected}"] if c.rejected else []))
+        table.add_row(c.learner.id, c.source, version, str(c.late_by or ""), notes)
+    out.print(table)
+    for u in report.unmatched:
+        out.print(f"[red]unmatched:[/] {u.source!r}: {u.reason}")
+    if report.missing:
+        out.print("[yellow]no submission from:[/] " + ", ".join(l.full_name for l in report.missing))
+    out.print(f"{len({c.learner.id for c in report.collected})} learners submitted, "
+              f"{len(report.missing)} did not, {len(report.unmatched)} unmatched, "
+              f"{len({c.learner.id for c in report.late})} late.")
+
+
+@app.command("autograde")
+def autograde_cmd(
+    assignment: Annotated[str, typer.Argument(help="Assignment to grade.")],
+    workers: Annotated[Optional[int], typer.Option("--workers", "-j", help="Parallel graders (default: cores).")] = None,
+    timeout: Annotated[int, typer.Option("--timeout", help="Time limit per cell, in seconds.")] = 60,
+    root: RootOption = None,
+) -> None:
+    """Autograde every collected submission in parallel with nbgrader."""
+    from .trainer import workflow
+    course = _course(root)
+    _assignments(course, [assignment])
+    results = _grade_with_progress(course, assignment, workers, timeout)
+    _print_results(results)
+
+
+def _grade_with_progress(course, assignment, workers, timeout):
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+    from .trainer import autograde as autograde_lib, workflow
+    total = len(autograde_lib.submitted_learners(course, assignment))
+    with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=out) as progress:
+        task = progress.add_task(f"grading {assignment}", total=total)
+        return workflow.grade(course, assignment, workers, timeout,
+                              on_done=lambda r: progress.advance(task))
+
+
+def _print_results(results) -> None:
+    table = Table("learner", "score", "status", "reason")
+    colours = {"graded": "green", "partial": "yellow", "rejected": "red"}
+    for r in results:
+        table.add_row(r.learner, f"{r.score:g}/{r.max_score:g}",
+                      f"[{colours[r.status]}]{r.status}[/]", r.reason)
+    out.print(table)
+
+
+@app.command("feedback")
+def feedback_cmd(assignment: Annotated[str, typer.Argument()], root: RootOption = None) -> None:
+    """Write one French HTML feedback page per graded learner (no hidden test source)."""
+    from .trainer import workflow
+    course = _course(root)
+    paths = workflow.feedback(course, load_syllabus(course), assignment)
+    out.print(f"{len(paths)} feedback pages under {course.relative(course.grading / 'feedback')}/")
+
+
+@app.command("report")
+def report_cmd(
+    assignments: Annotated[Optional[list[str]], typer.Argument(help="Default: every graded one.")] = None,
+    root: RootOption = None,
+) -> None:
+    """Grades (CSV), competency levels (CSV, PNG) and one HTML report for the cohort."""
+    from .trainer import reports, workflow
+    course = _course(root)
+    syllabus_ = load_syllabus(course)
+    chosen = assignments or sorted(p.stem for p in (course.grading / "status").glob("*.json")
+                                   if not p.stem.endswith("-collect"))
+    if not chosen:
+        raise CourseError("nothing graded yet: run `ecole-ia autograde ASSIGNMENT` first")
+    files = reports.write_reports(course, syllabus_, workflow.roster(course), chosen)
+    out.print(f"report: {files.html}")
+
+
+@app.command()
+def demo(
+    keep: Annotated[Optional[Path], typer.Option("--dir", help="Work in this folder instead of a temporary one.")] = None,
+    workers: Annotated[Optional[int], typer.Option("--workers", "-j")] = None,
+) -> None:
+    """The whole weekly cycle on a generated cohort of 24 learners, for real."""
+    import tempfile
+    from .trainer import release as release_lib, reports, roster as roster_lib, workflow
+    from .trainer.demo import copy_course, first_assignment, make_cohort
+
+    source = Course.find()
+    folder = Path(keep or tempfile.mkdtemp(prefix="ecole-ia-demo-")).resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    assignment = first_assignment(source)
+    course = copy_course(source, folder / "cours", [assignment])
+    syllabus_ = load_syllabus(course)
+    out.print(f"[bold]Demo in {folder}[/] — assignment {assignment}")
+    cohort = make_cohort(course, assignment, folder)
+    imported = roster_lib.import_roster(cohort.roster_csv, workflow.db_url(course))
+    for note in imported.collisions:
+        out.print(f"[yellow]namesake:[/] {note}")
+    out.print(f"1. roster: {len(imported.learners)} learners imported from {cohort.roster_csv.name}")
+    release_zip = release_lib.release_zip(course, assignment, folder / "distribution")
+    out.print(f"2. released: {release_zip}")
+    report = workflow.collect(course, assignment, cohort.export_zip, cohort.due)
+    out.print(f"3. collected from {cohort.export_zip.name}:")
+    _print_collect(report)
+    out.print("4. autograding in parallel (a per-cell limit of 10 s keeps the infinite loop short):")
+    results = _grade_with_progress(course, assignment, workers, timeout=10)
+    _print_results(results)
+    pages = workflow.feedback(course, syllabus_, assignment)
+    out.print(f"5. feedback: {len(pages)} pages, e.g. {pages[0]}")
+    files = reports.write_reports(course, syllabus_, workflow.roster(course), [assignment])
+    out.print(f"6. reports: {files.csv}, {files.competencies_csv}, {files.heatmap_png}")
+    out.print(f"[bold green]Open the report:[/] {files.html}")
+
+
+@app.command()
+def check(notebook: Annotated[Path, typer.Argument(help="Your exercise notebook (.ipynb).")]) -> None:
+    """For learners: run your notebook with its visible tests and see, in French, what passes."""
+    from .selfcheck import check_notebook
+    result = check_notebook(notebook)
+    for q in result.questions:
+        mark = "[green]✔[/]" if q.passed else "[red]✘[/]"
+        out.print(f"{mark} {q.title} ({q.points:g} pt) {'' if q.passed else '— ' + q.message}")
+    out.print(f"[bold]{result.passed}/{len(result.questions)} questions réussies aux tests visibles.[/] "
+              "Des tests cachés vérifieront aussi des cas particuliers à la correction.")
+    if result.passed < len(result.questions):
+        raise typer.Exit(1)

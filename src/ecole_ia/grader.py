@@ -51,6 +51,7 @@ def sqlite_url(db_url: str, root: Path) -> str:
     path, _, query = db_url[len(prefix):].partition("?")
     if not Path(path).is_absolute():
         path = str((Path(root) / path).resolve())
+    Path(path).parent.mkdir(parents=True, exist_ok=True)  # grading/ is not in git
     if "timeout=" not in query:
         query = "&".join(filter(None, [query, "timeout=120"]))
     return f"{prefix}{path}?{query}"
@@ -81,7 +82,7 @@ def _ensure_tools_on_path() -> None:
                           f"{bin_dir}: reinstall with `python3 tasks.py start`")
 
 
-def _run(app, what: str) -> str:
+def run_app(app, what: str) -> str:
     """Start an nbgrader app, returning its log; raise GraderError with the log on failure."""
     _ensure_tools_on_path()
     buffer = io.StringIO()
@@ -113,7 +114,7 @@ def generate_assignment(config: Config, assignment: str) -> str:
     app = GenerateAssignment(coursedir=coursedir, config=config)
     app.force = True
     app.create_assignment = True
-    return _run(app, f"nbgrader generate_assignment {assignment}")
+    return run_app(app, f"nbgrader generate_assignment {assignment}")
 
 
 def autograde(config: Config, assignment: str, student: str) -> str:
@@ -124,7 +125,7 @@ def autograde(config: Config, assignment: str, student: str) -> str:
     app = Autograde(coursedir=coursedir, config=config)
     app.force = True
     app.create_student = True
-    return _run(app, f"nbgrader autograde {assignment} for {student!r}")
+    return run_app(app, f"nbgrader autograde {assignment} for {student!r}")
 
 
 @dataclass(frozen=True)

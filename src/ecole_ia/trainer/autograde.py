@@ -1,0 +1,181 @@
+"""Autograde every submission of an assignment in parallel, with nbgrader's own Autograde.
+
+Each submission is graded in a worker process (default: one per core), each notebook in a
+fresh kernel, with a per-cell time limit. Workers write to the same gradebook: SQLite waits
+for the other writers (busy timeout) rather than failing, and nbgrader's writes are short.
+One broken submission never stops the others: it gets an outcome and a reason.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Callable, Literal
+
+from .. import grader
+from ..course import Course
+from ..notebooks import nbgrader_meta, read_notebook
+from ..errors import CourseError, NotebookError
+
+Status = Literal["graded", "partial", "rejected"]
+
+
+@dataclass
+class QuestionResult:
+    grade_id: str
+    score: float
+    max_score: float
+    message: str = ""      # what the learner reads (French), empty when passed
+
+
+@dataclass
+class GradeResult:
+    learner: str
+    assignment: str
+    status: Status
+    score: float = 0.0
+    max_score: float = 0.0
+    reason: str = ""       # French, for partial and rejected outcomes
+    questions: list[QuestionResult] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def _grade_one(root: str, assignment: str, learner: str, timeout: int) -> tuple[str, str | None, float]:
+    """Worker: run nbgrader autograde for one submission; return (learner, error, seconds)."""
+    started = time.perf_counter()
+    config = grader.course_config(Course(Path(root)))
+    config.Execute.timeout = timeout
+    try:
+        grader.autograde(config, assignment, learner)
+        error = None
+    except grader.GraderError as exc:
+        error = str(exc)
+    except Exception as exc:  # anything else is reported for this learner only
+        error = f"{type(exc).__name__}: {exc}"
+    return learner, error, time.perf_counter() - started
+
+
+FRIENDLY = {
+    "AssertionError": "test non réussi",
+    "NotImplementedError": "pas encore de réponse (la cellule contient encore raise NotImplementedError())",
+    "NameError": "nom inconnu",
+    "CellTimeoutError": "temps limite dépassé (boucle infinie ?)",
+    "SyntaxError": "erreur de syntaxe",
+    "TypeError": "erreur de type",
+}
+
+
+def learner_message(ename: str, evalue: str) -> str:
+    """The French line a learner reads for a failed test cell."""
+    label = FRIENDLY.get(ename, ename)
+    return f"{label} : {evalue}" if evalue and ename != "NotImplementedError" else label
+
+
+def _rejection_reason(error: str) -> str:
+    lowered = error.lower()
+    if "notjson" in lowered or "json" in lowered and "decode" in lowered or "not valid json" in lowered:
+        return ("le fichier n'est pas un notebook valide (JSON illisible) : ouvrez-le dans "
+                "JupyterLab, enregistrez-le, puis déposez-le à nouveau")
+    if "dead" in lowered or "kernel died" in lowered or "unresponsive" in lowered:
+        return ("le noyau Python s'est arrêté pendant la correction (mémoire saturée ou "
+                "plantage) : vérifiez que le notebook s'exécute de bout en bout")
+    if "no notebooks were" in lowered or "no such file" in lowered:
+        return "le notebook attendu est absent de l'envoi"
+    first = next((ln for ln in error.splitlines() if "[ERROR]" in ln), error.splitlines()[0])
+    return f"la correction automatique a échoué : {first.replace('[ERROR] ', '')[:200]}"
+
+
+def outcome(course: Course, assignment: str, learner: str, error: str | None,
+            seconds: float) -> GradeResult:
+    """Read what nbgrader recorded for one submission and give it a status and reasons."""
+    config = grader.course_config(course)
+    scores = grader.read_scores(config.CourseDirectory.db_url, assignment, learner)
+    result = GradeResult(learner, assignment, "graded", seconds=round(seconds, 2))
+    if scores is None or (error and not scores.cells):
+        result.status, result.reason = "rejected", _rejection_reason(error or "aucun score")
+        return result
+    autograded = Path(config.CourseDirectory.root) / config.CourseDirectory.autograded_directory
+    failures, timeouts = {}, []
+    for path in sorted((autograded / learner / assignment).glob("*.ipynb")):
+        try:
+            nb = read_notebook(path)
+        except NotebookError:
+            continue
+        for cell in nb.cells:
+            gid = nbgrader_meta(cell).get("grade_id")
+            for out in cell.get("outputs", []):
+                if out.get("output_type") == "error" and gid:
+                    failures[gid] = learner_message(out["ename"], out.get("evalue", ""))
+                    if out["ename"] == "CellTimeoutError":
+                        timeouts.append(gid)
+    for cell in scores.cells:
+        message = failures.get(cell.grade_id, "") if cell.score < cell.max_score else ""
+        if cell.needs_manual_grade and not message:
+            message = "à corriger par le formateur"
+        result.questions.append(QuestionResult(cell.grade_id, cell.score, cell.max_score, message))
+    result.score, result.max_score = scores.score, scores.max_score
+    if timeouts:
+        result.status = "partial"
+        result.reason = f"temps limite dépassé : {', '.join(timeouts)}"
+    elif error:
+        result.status, result.reason = "partial", _rejection_reason(error)
+    return result
+
+
+def status_file(course: Course, assignment: str) -> Path:
+    return course.grading / "status" / f"{assignment}.json"
+
+
+def save_results(course: Course, assignment: str, results: list[GradeResult]) -> None:
+    """Merge into grading/status/<assignment>.json (other learners' rows are kept)."""
+    path = status_file(course, assignment)
+    rows = json.loads(path.read_text("utf-8")) if path.is_file() else {}
+    rows.update({r.learner: asdict(r) for r in results})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(rows, ensure_ascii=False, indent=1), "utf-8")
+    tmp.replace(path)  # atomic: a crash never leaves half a file
+
+
+def load_results(course: Course, assignment: str) -> dict[str, GradeResult]:
+    path = status_file(course, assignment)
+    if not path.is_file():
+        return {}
+    rows = json.loads(path.read_text("utf-8"))
+    return {k: GradeResult(**{**v, "questions": [QuestionResult(**q) for q in v["questions"]]})
+            for k, v in rows.items()}
+
+
+def submitted_learners(course: Course, assignment: str) -> list[str]:
+    config = grader.course_config(course)
+    submitted = Path(config.CourseDirectory.root) / config.CourseDirectory.submitted_directory
+    return sorted(p.parent.name for p in submitted.glob(f"*/{assignment}") if p.is_dir())
+
+
+def autograde_all(course: Course, assignment: str, learners: list[str] | None = None,
+                  workers: int | None = None, timeout: int = 60,
+                  on_done: Callable[[GradeResult], None] | None = None) -> list[GradeResult]:
+    """Grade `learners` (default: everyone who submitted) with `workers` processes."""
+    learners = learners if learners is not None else submitted_learners(course, assignment)
+    if not learners:
+        raise CourseError(f"no submission for {assignment!r} in grading/submitted/: "
+                          "run `ecole-ia collect` first")
+    workers = max(1, min(workers or os.cpu_count() or 1, len(learners)))
+    results = []
+    # spawn: workers start clean (no inherited event loops or open gradebook connections).
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+        jobs = [pool.submit(_grade_one, str(course.root), assignment, l, timeout) for l in learners]
+        for job in as_completed(jobs):
+            learner, error, seconds = job.result()
+            result = outcome(course, assignment, learner, error, seconds)
+            results.append(result)
+            if on_done:
+                on_done(result)
+    results.sort(key=lambda r: r.learner)
+    save_results(course, assignment, results)
+    return results

@@ -1,0 +1,61 @@
+"""The weekly cycle as a few library calls the CLI and the demo share."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Callable
+
+from .. import grader
+from ..course import Course
+from ..notebooks import notebook_paths
+from ..syllabus import Syllabus
+from . import collect as collect_mod
+from .autograde import GradeResult, autograde_all, load_results
+from .feedback import write_feedback
+from .reports import collect_file
+from .roster import Learner, load_roster
+
+
+def db_url(course: Course) -> str:
+    return grader.course_config(course).CourseDirectory.db_url
+
+
+def roster(course: Course) -> list[Learner]:
+    return load_roster(db_url(course))
+
+
+def collect(course: Course, assignment: str, export: Path,
+            due: datetime | None = None) -> collect_mod.CollectReport:
+    expected = [p.name for p in notebook_paths(course.exercises / assignment)]
+    report = collect_mod.collect(export, assignment, roster(course), expected, course.grading, due)
+    # Remember lateness for the reports (merged: earlier collections are kept).
+    path = collect_file(course, assignment)
+    rows = json.loads(path.read_text("utf-8")) if path.is_file() else {}
+    for c in report.collected:
+        if c.new or c.learner.id not in rows:
+            rows[c.learner.id] = {"version": c.graded_version, "timestamp": c.timestamp.isoformat(),
+                                  "late_seconds": c.late_by.total_seconds() if c.late_by else 0,
+                                  "notes": c.notes, "rejected": c.rejected}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(rows, ensure_ascii=False, indent=1), "utf-8")
+    return report
+
+
+def feedback(course: Course, syllabus: Syllabus, assignment: str) -> list[Path]:
+    learners = {l.id: l for l in roster(course)}
+    title = syllabus.module_for_assignment(assignment).title
+    path = collect_file(course, assignment)
+    late = json.loads(path.read_text("utf-8")) if path.is_file() else {}
+    written = []
+    for learner_id, result in load_results(course, assignment).items():
+        learner = learners.get(learner_id) or Learner(learner_id, learner_id, "")
+        written.append(write_feedback(course, assignment, title, learner, result,
+                                      late.get(learner_id, {}).get("late_seconds")))
+    return written
+
+
+def grade(course: Course, assignment: str, workers: int | None, timeout: int,
+          on_done: Callable[[GradeResult], None] | None = None) -> list[GradeResult]:
+    return autograde_all(course, assignment, workers=workers, timeout=timeout, on_done=on_done)
