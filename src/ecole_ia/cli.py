@@ -33,14 +33,17 @@ def _course(root: Path | None) -> Course:
 
 
 def _assignments(course: Course, names: list[str] | None) -> list[str]:
+    """The named assignments (a planned module's draft may be named explicitly), or by
+    default every published one."""
     syllabus = load_syllabus(course)
-    published = [m.assignment for m in syllabus.published_assignments()]
     if not names:
-        return published
-    unknown = [n for n in names if n not in published]
+        return [m.assignment for m in syllabus.published_assignments()]
+    known = [m.assignment for m in syllabus.modules if m.assignment]
+    unknown = [n for n in names if n not in known]
     if unknown:
-        raise CourseError(f"unknown or unpublished assignment(s) {unknown}; published "
-                          f"assignments in curriculum/syllabus.yml: {', '.join(published)}")
+        published = ", ".join(m.assignment for m in syllabus.published_assignments())
+        raise CourseError(f"unknown assignment(s) {unknown} in curriculum/syllabus.yml "
+                          f"(published: {published})")
     return names
 
 
@@ -130,10 +133,11 @@ def run_lessons(
     """Execute lessons in a fresh kernel and store their outputs (what nbval compares)."""
     course = _course(root)
     plan = load_syllabus(course)
-    chosen = [m for m in plan.published() if m.lesson and (not modules or m.id in modules)]
+    chosen = [m for m in plan.modules if m.lesson and (
+        m.id in modules if modules else m.status == "published")]
     missing = set(modules or []) - {m.id for m in chosen}
     if missing:
-        raise CourseError(f"no published lesson for module(s) {sorted(missing)}")
+        raise CourseError(f"no module with a lesson named {sorted(missing)} in the syllabus")
     for m in chosen:
         out.print(f"running {m.lesson} ...")
         execute_lesson(course.root / m.lesson, m.lesson)
