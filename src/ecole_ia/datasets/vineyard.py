@@ -117,8 +117,8 @@ def _device_readings(rng: np.random.Generator, hours: pd.DatetimeIndex, weather:
     plots = ["Parcelle A" if i < (devices + 1) // 2 else "Parcelle B" for i in range(devices)]
     return pd.DataFrame({
         "horodatage": np.repeat(hours.to_numpy(), devices),
-        "parcelle": pd.array(np.tile(plots, n), dtype="str"),
-        "capteur": pd.array(np.tile(names, n), dtype="str"),
+        "parcelle": np.tile(plots, n),
+        "capteur": np.tile(names, n),
         "temp_air_c": temp.ravel(), "humidite_air_pct": humidity.ravel(),
         "humectation_feuille_pct": wetness.ravel(), "pluie_mm": rain.ravel(),
         "temp_sol_c": (soil_temp + rng.normal(0, 0.15, shape)).ravel(),

@@ -17,6 +17,8 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Callable, Literal
 
+import nbformat
+
 from .. import grader
 from ..course import Course
 from ..notebooks import nbgrader_meta, read_notebook
@@ -45,11 +47,33 @@ class GradeResult:
     seconds: float = 0.0
 
 
+def preflight(course: Course, assignment: str, learner: str) -> str | None:
+    """Why this submission cannot be graded at all (French), or None. Checked before nbgrader
+    runs, so a broken file is rejected with a reason instead of a gradebook entry that
+    "needs manual grading" forever."""
+    folder = course.grading / "submitted" / learner / assignment
+    for expected in sorted(p.name for p in (course.exercises / assignment).glob("*.ipynb")):
+        path = folder / expected
+        if not path.is_file():
+            return f"le notebook {expected} est absent de l'envoi"
+        try:
+            nbformat.validate(nbformat.read(str(path), as_version=4))
+        except Exception:
+            return (f"{expected} n'est pas un notebook valide (fichier JSON illisible ou "
+                    "incomplet) : ouvrez-le dans JupyterLab, enregistrez-le, puis déposez-le à "
+                    "nouveau")
+    return None
+
+
 def _grade_one(root: str, assignment: str, learner: str, timeout: int) -> tuple[str, str | None, float]:
     """Worker: run nbgrader autograde for one submission; return (learner, error, seconds)."""
     started = time.perf_counter()
-    config = grader.course_config(Course(Path(root)))
+    course = Course(Path(root))
+    config = grader.course_config(course)
     config.Execute.timeout = timeout
+    rejected = preflight(course, assignment, learner)
+    if rejected:
+        return learner, REJECTED + rejected, time.perf_counter() - started
     try:
         grader.autograde(config, assignment, learner)
         error = None
@@ -76,7 +100,12 @@ def learner_message(ename: str, evalue: str) -> str:
     return f"{label} : {evalue}" if evalue and ename != "NotImplementedError" else label
 
 
+REJECTED = "rejected before grading: "
+
+
 def _rejection_reason(error: str) -> str:
+    if error.startswith(REJECTED):
+        return error[len(REJECTED):]
     lowered = error.lower()
     if "notjson" in lowered or "json" in lowered and "decode" in lowered or "not valid json" in lowered:
         return ("le fichier n'est pas un notebook valide (JSON illisible) : ouvrez-le dans "
@@ -96,7 +125,10 @@ def outcome(course: Course, assignment: str, learner: str, error: str | None,
     config = grader.course_config(course)
     scores = grader.read_scores(config.CourseDirectory.db_url, assignment, learner)
     result = GradeResult(learner, assignment, "graded", seconds=round(seconds, 2))
-    if scores is None or (error and not scores.cells):
+    if error and error.startswith(REJECTED):
+        result.status, result.reason = "rejected", _rejection_reason(error)
+        return result
+    if scores is None or (error and all(c.needs_manual_grade for c in scores.cells)):
         result.status, result.reason = "rejected", _rejection_reason(error or "aucun score")
         return result
     autograded = Path(config.CourseDirectory.root) / config.CourseDirectory.autograded_directory

@@ -89,9 +89,12 @@ def parse_roster(text: str, source: str = "roster.csv", existing: list[Learner] 
         if not first and not last:
             raise CourseError(f"{source}, line {line}: no first or last name; fix or delete the row")
         known = by_email.get(email.lower()) if email else None
-        same_name = by_name.get((first.lower(), last.lower()), [])
-        if known is None and len(same_name) == 1 and not (email and same_name[0].email):
-            known = same_name[0]  # re-import of a file without e-mails: same person
+        if known is None:
+            # Re-import without e-mails: the same name is the same person; namesakes are
+            # taken in file order, so importing the same file twice maps everyone the same.
+            same_name = [l for l in by_name.get((first.lower(), last.lower()), [])
+                         if l.id not in assigned and not (email and l.email)]
+            known = same_name[0] if same_name else None
         if known and known.id not in assigned:
             learner_key = known.id
         else:
