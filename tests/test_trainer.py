@@ -205,3 +205,11 @@ def test_learner_self_check_says_what_passes(cycle, tmp_path):
     result = check_notebook(path)
     assert [q.passed for q in result.questions] == [True, True, False, False]
     assert "pas encore de réponse" in result.questions[2].message
+
+
+def test_namesakes_are_told_apart_by_platform_number():
+    roster = [Learner("helene-nguyen", "Hélène", "Nguyen", lms_id="4100"),
+              Learner("helene-nguyen-2", "Hélène", "Nguyen", lms_id="4123")]
+    assert match_learner("Hélène Nguyen_4123_assignsubmission_file_", roster)[0].id == "helene-nguyen-2"
+    learner, why = match_learner("Hélène Nguyen_assignsubmission_file_", roster)
+    assert learner is None and "nom ambigu" in why and "lms_id" in why

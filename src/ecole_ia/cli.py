@@ -303,7 +303,7 @@ def _print_results(results) -> None:
     table = Table("learner", "score", "status", "reason")
     colours = {"graded": "green", "partial": "yellow", "rejected": "red"}
     for r in results:
-        table.add_row(r.learner, f"{r.score:g}/{r.max_score:g}",
+        table.add_row(r.learner, f"{r.score:g}/{r.max_score:g}" if r.status != "rejected" else "—",
                       f"[{colours[r.status]}]{r.status}[/]", r.reason)
     out.print(table)
 
@@ -338,13 +338,14 @@ def report_cmd(
 def demo(
     keep: Annotated[Optional[Path], typer.Option("--dir", help="Work in this folder instead of a temporary one.")] = None,
     workers: Annotated[Optional[int], typer.Option("--workers", "-j")] = None,
+    root: RootOption = None,
 ) -> None:
     """The whole weekly cycle on a generated cohort of 24 learners, for real."""
     import tempfile
     from .trainer import release as release_lib, reports, roster as roster_lib, workflow
     from .trainer.demo import copy_course, first_assignment, make_cohort
 
-    source = Course.find()
+    source = _course(root)
     folder = Path(keep or tempfile.mkdtemp(prefix="ecole-ia-demo-")).resolve()
     folder.mkdir(parents=True, exist_ok=True)
     assignment = first_assignment(source)

@@ -24,7 +24,7 @@ def load_vineyard_sensors(seed: int = 2024, days: int = 28, devices: int = 4,
     column                   dtype          meaning (unit)
     ======================== ============== =============================================
     horodatage               datetime64     start of the hour, naive local time
-    parcelle                 str            plot, "Parcelle A" or "Parcelle B"
+    parcelle                 str            plot: first half of devices "Parcelle A", rest "B"
     capteur                  str            device id, "VIGNE-01", "VIGNE-02", ...
     temp_air_c               float64        air temperature (°C)
     humidite_air_pct         float64        relative air humidity (%)
@@ -43,7 +43,8 @@ def load_vineyard_sensors(seed: int = 2024, days: int = 28, devices: int = 4,
 
     Anomalies, on purpose (the lessons find them):
     - missing values: about 2 % of the cells of each sensor column are NaN, and one device
-      has NaN in every sensor column for 24 consecutive hours (its rows are kept);
+      has NaN in every sensor column for 24 consecutive hours (a third of shorter frames;
+      its rows are kept): about 3 % of each sensor column with the default sizes;
     - faulty readings: about 0.3 % of rows (at least one) have ``temp_air_c`` equal to
       -40.0 or 85.0 (sensor error codes), and as many have ``humidite_air_pct`` above 100.
     Valid readings stay within -10..45 °C and 0..100 %.

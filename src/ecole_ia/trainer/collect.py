@@ -136,9 +136,16 @@ def match_learner(name: str, roster: list[Learner]) -> tuple[Learner | None, str
     if not best:
         return None, "aucun apprenant du fichier d'inscription ne correspond à ce nom"
     ranked = sorted(best.values(), key=lambda x: -x[0])
-    if len(ranked) > 1 and ranked[0][0] == ranked[1][0]:
-        who = ", ".join(l.full_name for _, l in ranked if _ == ranked[0][0])
-        return None, f"nom ambigu : correspond à plusieurs apprenants ({who})"
+    tied = [l for n, l in ranked if n == ranked[0][0]]
+    if len(tied) > 1:
+        # Namesakes: the platform's participant number in the name settles it, if known.
+        tokens = set(slugify(stem).split("-"))
+        by_number = [l for l in tied if l.lms_id and l.lms_id.lower() in tokens]
+        if len(by_number) == 1:
+            return by_number[0], ""
+        who = ", ".join(l.full_name for l in tied)
+        return None, (f"nom ambigu : correspond à plusieurs apprenants ({who}) ; ajoutez la "
+                      "colonne lms_id (numéro de participant) au fichier d'inscription")
     return ranked[0][1], ""
 
 

@@ -50,9 +50,9 @@ def make_cohort(course: Course, assignment: str, folder: Path, seed: int = 2026)
     people = list(zip(FIRST, lasts))
     people[-1] = people[0]  # two namesakes: the roster import must tell them apart
     roster = folder / "promotion.csv"
-    lines = ["prenom;nom;email"]
+    lines = ["prenom;nom;email;lms_id"]
     for i, (first, last) in enumerate(people):
-        lines.append(f"{first};{last};apprenant{i + 1:02d}@ecole-ia.example")
+        lines.append(f"{first};{last};apprenant{i + 1:02d}@ecole-ia.example;{4100 + i}")
     roster.write_text("\ufeff" + "\n".join(lines) + "\n", encoding="utf-8")  # as Excel saves
 
     sources = {p.name: read_notebook(p) for p in notebook_paths(course.solutions / assignment)}
@@ -81,8 +81,8 @@ def make_cohort(course: Course, assignment: str, folder: Path, seed: int = 2026)
             elif profile == "late":
                 stamp = due + timedelta(hours=5, minutes=12)
             elif profile == "infinite-loop":
-                first_answer = next(iter(answers))
-                nb = fill_answers(nb, {first_answer: answers[first_answer] + "\nwhile True:\n    pass"})
+                first_answer = next(iter(answers))  # stuck before its function is defined
+                nb = fill_answers(nb, {first_answer: "while True:\n    pass\n" + answers[first_answer]})
             folder_name = f"{first} {last}_{4100 + i}_assignsubmission_file_"
             data = dumps(nb).encode()
             if profile == "broken-json":
@@ -100,6 +100,7 @@ def make_cohort(course: Course, assignment: str, folder: Path, seed: int = 2026)
 
 def copy_course(source: Course, dest: Path, assignments: list[str]) -> Course:
     """A working copy with what grading needs (the repository itself is never touched)."""
+    dest.mkdir(parents=True, exist_ok=True)
     shutil.copy(source.nbgrader_config, dest / "nbgrader_config.py")
     (dest / "curriculum").mkdir(parents=True, exist_ok=True)
     shutil.copy(source.syllabus_file, dest / "curriculum" / "syllabus.yml")

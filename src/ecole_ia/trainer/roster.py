@@ -23,6 +23,8 @@ COLUMNS = {
     "last_name": ("nom", "last_name", "lastname", "last name", "nom de famille"),
     "email": ("email", "e-mail", "courriel", "mail", "adresse e-mail"),
     "id": ("id", "identifiant", "student_id"),
+    # The learning platform's participant number, which it puts in export file names.
+    "lms_id": ("lms_id", "lms_user_id", "id plateforme", "identifiant plateforme", "participant"),
 }
 
 
@@ -32,6 +34,7 @@ class Learner:
     first_name: str
     last_name: str
     email: str = ""
+    lms_id: str = ""
 
     @property
     def full_name(self) -> str:
@@ -86,6 +89,7 @@ def parse_roster(text: str, source: str = "roster.csv", existing: list[Learner] 
     for line, row in enumerate(rows[1:], start=2):
         cell = lambda key: row[columns[key]].strip() if key in columns and columns[key] < len(row) else ""
         first, last, email, given = cell("first_name"), cell("last_name"), cell("email"), cell("id")
+        lms_id = cell("lms_id")
         if not first and not last:
             raise CourseError(f"{source}, line {line}: no first or last name; fix or delete the row")
         known = by_email.get(email.lower()) if email else None
@@ -108,14 +112,14 @@ def parse_roster(text: str, source: str = "roster.csv", existing: list[Learner] 
                     f"line {line}: {first} {last} gets id {learner_key!r} ({base!r} is taken)")
         taken.add(learner_key)
         assigned.add(learner_key)
-        result.learners.append(Learner(learner_key, first, last, email))
+        result.learners.append(Learner(learner_key, first, last, email, lms_id))
     return result
 
 
 def load_roster(db_url: str) -> list[Learner]:
     with Gradebook(db_url) as gb:
-        return [Learner(s.id, s.first_name or "", s.last_name or "", s.email or "")
-                for s in gb.students]
+        return [Learner(s.id, s.first_name or "", s.last_name or "", s.email or "",
+                        s.lms_user_id or "") for s in gb.students]
 
 
 def import_roster(path: Path, db_url: str) -> RosterImport:
@@ -130,5 +134,5 @@ def import_roster(path: Path, db_url: str) -> RosterImport:
     with Gradebook(db_url) as gb:
         for l in result.learners:
             gb.update_or_create_student(l.id, first_name=l.first_name, last_name=l.last_name,
-                                        email=l.email or None)
+                                        email=l.email or None, lms_user_id=l.lms_id or None)
     return result
