@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """One task runner for people and CI. Needs only Python >= 3.11 and pip.
 
-    python3 tasks.py start   # set up .venv, then build, check and show the course
+    python3 tasks.py start   # set up .venv, check the course, run the trainer demo (24 learners)
     python3 tasks.py test    # set up .venv with test tools, then run the whole test suite
 
 Both create `.venv/` on first use and reinstall only when pyproject.toml changes.
@@ -58,10 +58,11 @@ def setup(extras: str) -> None:
 
 
 def start(args: list[str]) -> None:
+    """The main job: check the course, then a trainer's whole week on a generated cohort."""
     setup("")
-    _run(BIN / "ecole-ia", "build", "--check")
-    _run(BIN / "ecole-ia", "fmt", "--check")
     _run(BIN / "ecole-ia", "syllabus")
+    _run(BIN / "ecole-ia", "build", "--check")
+    _run(BIN / "ecole-ia", "demo", *args)
 
 
 def test(args: list[str]) -> None:
