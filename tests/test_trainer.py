@@ -213,3 +213,25 @@ def test_namesakes_are_told_apart_by_platform_number():
     assert match_learner("Hélène Nguyen_4123_assignsubmission_file_", roster)[0].id == "helene-nguyen-2"
     learner, why = match_learner("Hélène Nguyen_assignsubmission_file_", roster)
     assert learner is None and "nom ambigu" in why and "lms_id" in why
+
+
+@pytest.mark.slow
+def test_release_through_nbgrader_exchange(tmp_path):
+    """Does `release --exchange` put the student version in nbgrader's exchange folder?"""
+    course = minicourse.make(tmp_path / "course")
+    exchange = tmp_path / "exchange"
+    exchange.mkdir()
+    exchange.chmod(0o777)  # nbgrader insists on a world-writable exchange root
+    release.release_exchange(course, ASSIGNMENT, str(exchange))
+    released = list(exchange.glob(f"*/outbound/{ASSIGNMENT}/{ASSIGNMENT}.ipynb"))
+    assert len(released) == 1
+    assert "raise NotImplementedError()" in released[0].read_text("utf-8")
+
+
+@pytest.mark.slow
+def test_release_zip_holds_the_student_version(tmp_path):
+    course = minicourse.make(tmp_path / "course")
+    path = release.release_zip(course, ASSIGNMENT, tmp_path / "out")
+    with zipfile.ZipFile(path) as zf:
+        assert zf.namelist() == [f"{ASSIGNMENT}/{ASSIGNMENT}.ipynb"]
+        assert "BEGIN SOLUTION" not in zf.read(zf.namelist()[0]).decode()
