@@ -51,14 +51,8 @@ def pytest_collect_file(file_path: Path, parent):
         return None
     from nbval.plugin import IPyNbFile
 
-    item = IPyNbFile.from_parent(parent, path=file_path)
-    item.compare_outputs = compare
-    return item
-
-
-def pytest_collection_modifyitems(items):
-    # With `--dist loadgroup`, a notebook's cells share one kernel: keep them on one worker.
-    for item in items:
-        if type(item).__name__ == "NbCellItem":
-            item.add_marker(pytest.mark.xdist_group(str(item.path)))
-            item.add_marker(pytest.mark.slow)
+    notebook = IPyNbFile.from_parent(parent, path=file_path)
+    notebook.compare_outputs = compare
+    # `--dist loadscope` keeps the cells of a notebook (one kernel) on one worker.
+    notebook.add_marker(pytest.mark.slow)
+    return notebook

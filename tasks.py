@@ -68,9 +68,9 @@ def start(args: list[str]) -> None:
 def test(args: list[str]) -> None:
     setup("test")
     workers = os.environ.get("ECOLE_IA_WORKERS", "auto")
-    # loadgroup keeps every cell of one notebook, and every check of one assignment,
-    # on the same worker (see conftest.py), while spreading notebooks over cores.
-    _run(BIN / "python", "-m", "pytest", "-n", workers, "--dist", "loadgroup", *args)
+    # loadscope keeps every cell of one notebook (one kernel), and every clause of one
+    # assignment's contract (one class, one grading), on the same worker.
+    _run(BIN / "python", "-m", "pytest", "-n", workers, "--dist", "loadscope", *args)
 
 
 TASKS = {"start": start, "test": test}

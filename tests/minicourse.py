@@ -37,11 +37,13 @@ def _tests(grade_id, source, points=1):
 QUESTIONS = [
     ("q1", "def carre(x):\n    ### BEGIN SOLUTION\n    return x * x\n    ### END SOLUTION",
      "assert carre(3) == 9, \"carre(3) devrait valoir 9\"\n"
+     "assert type(carre(3)) is int, \"carre(3) devrait être un entier\"\n"
      "### BEGIN HIDDEN TESTS\nassert carre(-2) == 4, \"carre(-2) devrait valoir 4\"\n"
      "### END HIDDEN TESTS"),
     ("q2", "def somme(valeurs):\n    ### BEGIN SOLUTION\n    total = 0\n"
      "    for v in valeurs:\n        total += v\n    return total\n    ### END SOLUTION",
-     "assert somme([1, 2]) == 3\n### BEGIN HIDDEN TESTS\nassert somme([]) == 0\n"
+     "assert somme([1, 2]) == 3 and type(somme([1, 2])) is int\n"
+     "### BEGIN HIDDEN TESTS\nassert somme([]) == 0\n"
      "### END HIDDEN TESTS"),
     ("q3", "def est_pair(n):\n    ### BEGIN SOLUTION\n    return n % 2 == 0\n"
      "    ### END SOLUTION",
@@ -49,7 +51,8 @@ QUESTIONS = [
      "### END HIDDEN TESTS"),
     ("q4", "def saluer(prenom):\n    ### BEGIN SOLUTION\n    return f\"Bonjour {prenom} !\"\n"
      "    ### END SOLUTION",
-     "assert saluer(\"Zoé\") == \"Bonjour Zoé !\"\n### BEGIN HIDDEN TESTS\n"
+     "assert saluer(\"Zoé\") == \"Bonjour Zoé !\"\nassert isinstance(saluer(\"Zoé\"), str)\n"
+     "### BEGIN HIDDEN TESTS\n"
      "assert saluer(\"\") == \"Bonjour  !\"\n### END HIDDEN TESTS"),
 ]
 

@@ -142,3 +142,13 @@ def test_syllabus_command_shows_the_plan(mini):
                                 standalone_mode=False)
     assert result.exception is None, result.exception
     assert "Carrés" in result.output and "C21" in result.output
+
+
+def test_tests_fooled_by_an_always_equal_object_are_reported(mini):
+    """Is a test that only compares with == reported as open to the always-equal cheat?"""
+    _edit_solution(mini, "q1-tests", "assert carre(3) == 9\n### BEGIN HIDDEN TESTS\n"
+                                     "assert carre(-2) == 4\n### END HIDDEN TESTS")
+    from ecole_ia.build import build
+    build(mini, ASSIGNMENT)
+    problems = _contract(mini).broken(7)
+    assert len(problems) == 1 and "'q1-tests' pass when the answer returns an object" in problems[0]

@@ -15,6 +15,7 @@ are always nbgrader's own copies from the gradebook.
 
 from __future__ import annotations
 
+import ast
 import copy
 import shutil
 import tempfile
@@ -93,6 +94,7 @@ CLAUSES = {
     4: "every wrong answer loses points",
     5: "no solution or hidden-test text in the student version",
     6: "grade ids unique, points set, total equal to the syllabus",
+    7: "tests reject an object whose == always answers True",
 }
 
 
@@ -191,6 +193,46 @@ def find_leaks(course: Course, assignment: str, generated: dict[str, bytes]) -> 
                             f"student version exercises/{assignment}/{path.name}; check that "
                             "its cell is marked as an answer (solution) or test cell")
     return problems
+
+
+# -- the always-equal cheat ---------------------------------------------------------------
+
+ALWAYS_EQUAL = """class _ToujoursEgal:
+    # A cheat: equal to everything, so `assert f(2) == 4` passes whatever f computes.
+    def __eq__(self, other): return True
+    def __ne__(self, other): return False
+    __hash__ = object.__hash__
+"""
+
+
+def always_equal_answers(source_nb) -> tuple[dict[str, str], set[str]]:
+    """Answer cells rewritten so that every function they define returns an always-equal
+    object and every variable they set is one. Returns (answers, test grade_ids concerned):
+    a test cell is concerned when the answer cell just above it could be rewritten."""
+    answers, concerned, last_answer = {}, set(), None
+    for cell in source_nb.cells:
+        meta = nbgrader_meta(cell)
+        gid = meta.get("grade_id")
+        if meta.get("solution") and cell.cell_type == "code" and gid:
+            try:
+                tree = ast.parse(cell.source)
+            except SyntaxError:  # IPython magics: cannot rewrite, not checked
+                last_answer = None
+                continue
+            lines = [ALWAYS_EQUAL]
+            for node in tree.body:
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    lines.append(f"def {node.name}(*args, **kwargs):\n    return _ToujoursEgal()")
+                elif isinstance(node, ast.Assign):
+                    lines += [f"{t.id} = _ToujoursEgal()" for t in node.targets
+                              if isinstance(t, ast.Name)]
+            last_answer = gid if len(lines) > 1 else None
+            if last_answer:
+                answers[gid] = "\n".join(lines)
+        elif meta.get("grade") and not meta.get("solution") and cell.cell_type == "code":
+            if last_answer:
+                concerned.add(gid)
+    return answers, concerned
 
 
 # -- building and grading submissions -----------------------------------------------------
@@ -311,16 +353,25 @@ def check_assignment(course: Course, syllabus: Syllabus, assignment: str) -> Con
             notebooks[name] = fill_answers(notebooks[name], w.cells)
             submissions[f"wrong-{w.id}"] = notebooks
 
+        cheat_targets: set[str] = set()
+        cheat = {}
+        for n in students:
+            answers, concerned = always_equal_answers(sources[n])
+            cheat[n] = fill_answers(fill_answers(students[n], solution_answers[n]), answers)
+            cheat_targets |= concerned
+        if cheat_targets:
+            submissions["always-equal"] = cheat
+
         results = grade_candidates(course, assignment, scratch, submissions)
 
     autograded = {c.grade_id for nb in sources.values() for c in graded_cells(nb) if c.autograded}
     for name, candidate in results.items():
         candidate.description = {"solution": "the solution", "blank": "the untouched student "
-                                 "version"}.get(name, name)
+                                 "version", "always-equal": "the always-equal cheat"}.get(name, name)
         report.candidates.append(candidate)
         if candidate.scores is None or candidate.error:
             recorded = "recorded no score" if candidate.scores is None else "stopped"
-            report.add(3 if name == "blank" else 2 if name == "solution" else 4,
+            report.add({"blank": 3, "solution": 2, "always-equal": 7}.get(name, 4),
                        f"{assignment}: the grader {recorded} on {candidate.description}: "
                        f"{candidate.error}")
     solution, blank = results["solution"], results["blank"]
@@ -341,6 +392,15 @@ def check_assignment(course: Course, syllabus: Syllabus, assignment: str) -> Con
                     f"exercises/{assignment}/{c.notebook}.ipynb: the untouched student version "
                     f"scores {c.score:g} on {c.grade_id!r}; its tests must fail until the learner "
                     "answers (test the answer, not the statement's variables)")
+    cheat = results.get("always-equal")
+    if cheat is not None and cheat.scores is not None:
+        for grade_id in sorted(cheat_targets):
+            cell = cheat.scores.cell(grade_id)
+            if cell.score >= cell.max_score:
+                report.add(7,
+                    f"solutions/{assignment}/: the tests in {grade_id!r} pass when the answer "
+                    "returns an object whose == is always True; also check the type "
+                    "(`type(r) is float`, `isinstance(r, list)`) or compare with `is`")
     for w in wrong:
         candidate = results.get(f"wrong-{w.id}")
         if candidate is None or candidate.scores is None:
