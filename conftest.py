@@ -14,6 +14,9 @@ import pytest
 # outputs (set order, figures) are reproduced exactly.
 os.environ.setdefault("PYTHONHASHSEED", "0")
 os.environ.setdefault("MPLBACKEND", "Agg")
+# One BLAS thread per kernel: pytest-xdist already fills the cores, and oversubscribed BLAS
+# threads made some scikit-learn fits 10x slower under load.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 ROOT = Path(__file__).resolve().parent
 

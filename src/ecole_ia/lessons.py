@@ -12,7 +12,7 @@ from .errors import NotebookError
 from .notebooks import normalise, read_notebook, write_notebook
 
 # The same environment as the test suite, so stored outputs match what nbval sees.
-KERNEL_ENV = {"PYTHONHASHSEED": "0", "MPLBACKEND": "Agg"}
+KERNEL_ENV = {"PYTHONHASHSEED": "0", "MPLBACKEND": "Agg", "OMP_NUM_THREADS": "1"}
 CELL_TIMEOUT = 300
 
 
