@@ -235,3 +235,36 @@ def test_release_zip_holds_the_student_version(tmp_path):
     with zipfile.ZipFile(path) as zf:
         assert zf.namelist() == [f"{ASSIGNMENT}/{ASSIGNMENT}.ipynb"]
         assert "BEGIN SOLUTION" not in zf.read(zf.namelist()[0]).decode()
+
+
+@pytest.mark.slow
+def test_learner_code_runs_with_limits_and_without_trainer_secrets(tmp_path, monkeypatch):
+    """A memory bomb loses its question with a French reason; the trainer's environment
+    variables are not visible to the learner's code; honest answers keep their points."""
+    from ecole_ia.trainer.autograde import autograde_all
+    from ecole_ia.trainer.limits import Limits
+
+    monkeypatch.setenv("ECOLE_IA_SECRET_TOKEN", "ne-doit-pas-fuiter")
+    course = minicourse.make(tmp_path / "course")
+    release.register(course, ASSIGNMENT)
+    student = read_notebook(course.exercises / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
+    source = read_notebook(course.solutions / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
+    answers = {g: source.cells[i].source for g, i in solution_cells(source).items()}
+    hostile = {
+        # sees the secret? then it answers wrongly on purpose
+        "q1-reponse": "import os\ndef carre(x):\n"
+                      "    return -1 if 'ECOLE_IA_SECRET_TOKEN' in os.environ else x * x",
+        # a memory bomb: 64 GiB at once
+        "q2-reponse": "bombe = bytearray(64 * 2**30)\n" + answers["q2-reponse"],
+    }
+    folder = course.grading / "submitted" / "intrus" / ASSIGNMENT
+    folder.mkdir(parents=True)
+    (folder / f"{ASSIGNMENT}.ipynb").write_text(
+        dumps(fill_answers(fill_answers(student, answers), hostile)), "utf-8")
+    [result] = autograde_all(course, ASSIGNMENT, workers=1, timeout=20,
+                             limits=Limits(memory_mb=2048))
+    scores = {q.grade_id: q for q in result.questions}
+    assert scores["q1-tests"].score == 1, "the learner's code saw the trainer's variables"
+    assert scores["q2-tests"].score == 0
+    assert scores["q3-tests"].score == 1 and scores["q4-tests"].score == 1
+    assert result.status == "graded"

@@ -278,17 +278,18 @@ def autograde_cmd(
     assignment: Annotated[str, typer.Argument(help="Assignment to grade.")],
     workers: Annotated[Optional[int], typer.Option("--workers", "-j", help="Parallel graders (default: cores).")] = None,
     timeout: Annotated[int, typer.Option("--timeout", help="Time limit per cell, in seconds.")] = 60,
+    memory: Annotated[int, typer.Option("--memory", help="Memory limit per process, in MiB.")] = 4096,
     root: RootOption = None,
 ) -> None:
     """Autograde every collected submission in parallel with nbgrader."""
-    from .trainer import workflow
+    from .trainer.limits import Limits
     course = _course(root)
     _assignments(course, [assignment])
-    results = _grade_with_progress(course, assignment, workers, timeout)
+    results = _grade_with_progress(course, assignment, workers, timeout, Limits(memory_mb=memory))
     _print_results(results)
 
 
-def _grade_with_progress(course, assignment, workers, timeout):
+def _grade_with_progress(course, assignment, workers, timeout, limits=None):
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
     from .trainer import autograde as autograde_lib, workflow
     total = len(autograde_lib.submitted_learners(course, assignment))
@@ -296,7 +297,7 @@ def _grade_with_progress(course, assignment, workers, timeout):
                   TimeElapsedColumn(), console=out) as progress:
         task = progress.add_task(f"grading {assignment}", total=total)
         return workflow.grade(course, assignment, workers, timeout,
-                              on_done=lambda r: progress.advance(task))
+                              on_done=lambda r: progress.advance(task), limits=limits)
 
 
 def _print_results(results) -> None:

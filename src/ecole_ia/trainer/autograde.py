@@ -23,6 +23,7 @@ from .. import grader
 from ..course import Course
 from ..notebooks import nbgrader_meta, read_notebook
 from ..errors import CourseError, NotebookError
+from .limits import Limits, apply as apply_limits
 
 Status = Literal["graded", "partial", "rejected"]
 
@@ -65,6 +66,11 @@ def preflight(course: Course, assignment: str, learner: str) -> str | None:
     return None
 
 
+def _start_worker(limits: Limits) -> None:
+    """Runs once in each worker process: its kernels inherit these limits and environment."""
+    apply_limits(limits)
+
+
 def _grade_one(root: str, assignment: str, learner: str, timeout: int) -> tuple[str, str | None, float]:
     """Worker: run nbgrader autograde for one submission; return (learner, error, seconds)."""
     started = time.perf_counter()
@@ -91,6 +97,8 @@ FRIENDLY = {
     "CellTimeoutError": "temps limite dépassé (boucle infinie ?)",
     "SyntaxError": "erreur de syntaxe",
     "TypeError": "erreur de type",
+    "MemoryError": "mémoire dépassée : le code demande trop de mémoire",
+    "OSError": "erreur d'entrée-sortie (fichier trop gros ?)",
 }
 
 
@@ -191,7 +199,8 @@ def submitted_learners(course: Course, assignment: str) -> list[str]:
 
 def autograde_all(course: Course, assignment: str, learners: list[str] | None = None,
                   workers: int | None = None, timeout: int = 60,
-                  on_done: Callable[[GradeResult], None] | None = None) -> list[GradeResult]:
+                  on_done: Callable[[GradeResult], None] | None = None,
+                  limits: Limits = Limits()) -> list[GradeResult]:
     """Grade `learners` (default: everyone who submitted) with `workers` processes."""
     learners = learners if learners is not None else submitted_learners(course, assignment)
     if not learners:
@@ -200,7 +209,8 @@ def autograde_all(course: Course, assignment: str, learners: list[str] | None = 
     workers = max(1, min(workers or os.cpu_count() or 1, len(learners)))
     results = []
     # spawn: workers start clean (no inherited event loops or open gradebook connections).
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
+                             initializer=_start_worker, initargs=(limits,)) as pool:
         jobs = [pool.submit(_grade_one, str(course.root), assignment, l, timeout) for l in learners]
         for job in as_completed(jobs):
             learner, error, seconds = job.result()

@@ -14,6 +14,7 @@ from ..syllabus import Syllabus
 from . import collect as collect_mod
 from .autograde import GradeResult, autograde_all, load_results
 from .feedback import write_feedback
+from .limits import Limits
 from .reports import collect_file
 from .roster import Learner, load_roster
 
@@ -57,5 +58,7 @@ def feedback(course: Course, syllabus: Syllabus, assignment: str) -> list[Path]:
 
 
 def grade(course: Course, assignment: str, workers: int | None, timeout: int,
-          on_done: Callable[[GradeResult], None] | None = None) -> list[GradeResult]:
-    return autograde_all(course, assignment, workers=workers, timeout=timeout, on_done=on_done)
+          on_done: Callable[[GradeResult], None] | None = None,
+          limits: Limits | None = None) -> list[GradeResult]:
+    return autograde_all(course, assignment, workers=workers, timeout=timeout, on_done=on_done,
+                         limits=limits or Limits())

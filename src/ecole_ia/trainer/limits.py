@@ -1,0 +1,55 @@
+"""Resource limits and a clean environment for the processes that run learners' code.
+
+Applied inside each grading worker process before nbgrader starts a kernel, so the kernel
+inherits them (POSIX only). They stop the commonest accidents — a memory bomb, a runaway
+file, a CPU-bound loop that the per-cell timeout cannot interrupt, the trainer's secrets
+in environment variables — but they are not a sandbox: see the README's security notes.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+try:  # not on Windows
+    import resource
+except ImportError:  # pragma: no cover
+    resource = None
+
+# Variables a kernel needs; everything else (tokens, passwords, cloud keys) is dropped.
+KEPT_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR", "VIRTUAL_ENV",
+            "PYTHONHASHSEED", "MPLBACKEND", "OMP_NUM_THREADS", "JUPYTER_PATH",
+            "JUPYTER_DATA_DIR", "JUPYTER_CONFIG_DIR", "JUPYTER_RUNTIME_DIR", "SYSTEMROOT")
+
+
+@dataclass(frozen=True)
+class Limits:
+    memory_mb: int = 4096     # address space per process (kernel included)
+    file_mb: int = 200        # largest file a process may write
+    cpu_seconds: int = 900    # CPU time per process, a backstop behind the per-cell timeout
+
+
+def clean_environment() -> None:
+    for key in list(os.environ):
+        if key not in KEPT_ENV:
+            del os.environ[key]
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+
+def apply(limits: Limits) -> list[str]:
+    """Apply `limits` to this process and its future children; return what could not be."""
+    clean_environment()
+    if resource is None:
+        return ["resource limits are not available on this system"]
+    skipped = []
+    for name, value in (("RLIMIT_AS", limits.memory_mb * 2**20),
+                        ("RLIMIT_FSIZE", limits.file_mb * 2**20),
+                        ("RLIMIT_CPU", limits.cpu_seconds)):
+        kind = getattr(resource, name, None)
+        if kind is None:
+            skipped.append(name)
+            continue
+        soft, hard = resource.getrlimit(kind)
+        target = value if hard == resource.RLIM_INFINITY else min(value, hard)
+        resource.setrlimit(kind, (target, hard))
+    return skipped
