@@ -174,6 +174,7 @@ def contract(
 def main() -> None:
     """Console entry point: a CourseError is a message for a person, not a traceback."""
     warnings.filterwarnings("ignore", module="nbgrader")
+    warnings.filterwarnings("ignore", message=".*not in session.*")  # nbgrader's SQLAlchemy use
     warnings.filterwarnings("ignore", category=DeprecationWarning)
     try:
         app(standalone_mode=False)

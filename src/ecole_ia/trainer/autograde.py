@@ -66,8 +66,17 @@ def preflight(course: Course, assignment: str, learner: str) -> str | None:
     return None
 
 
-def _start_worker(limits: Limits) -> None:
-    """Runs once in each worker process: its kernels inherit these limits and environment."""
+def _start_worker(limits: Limits, log_dir: str) -> None:
+    """Runs once in each worker process: its kernels inherit these limits and environment,
+    and its and their stderr go to a log file instead of the trainer's terminal."""
+    import warnings
+
+    warnings.filterwarnings("ignore", module="nbgrader")
+    warnings.filterwarnings("ignore", message=".*not in session.*")
+    Path(log_dir).mkdir(parents=True, exist_ok=True)
+    log = os.open(Path(log_dir) / f"worker-{os.getpid()}.log",
+                  os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    os.dup2(log, 2)
     apply_limits(limits)
 
 
@@ -210,7 +219,8 @@ def autograde_all(course: Course, assignment: str, learners: list[str] | None = 
     results = []
     # spawn: workers start clean (no inherited event loops or open gradebook connections).
     with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
-                             initializer=_start_worker, initargs=(limits,)) as pool:
+                             initializer=_start_worker,
+                             initargs=(limits, str(course.grading / "logs"))) as pool:
         jobs = [pool.submit(_grade_one, str(course.root), assignment, l, timeout) for l in learners]
         for job in as_completed(jobs):
             learner, error, seconds = job.result()
