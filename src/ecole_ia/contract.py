@@ -32,6 +32,7 @@ from .errors import CourseError
 from .notebooks import (
     BEGIN_HIDDEN, BEGIN_SOLUTION, END_HIDDEN, END_SOLUTION,
     graded_cells, marked_regions, nbgrader_meta, notebook_paths, read_notebook, solution_cells,
+    unmarked_lines,
     write_notebook,
 )
 from .syllabus import Syllabus
@@ -177,11 +178,7 @@ def find_leaks(course: Course, assignment: str, generated: dict[str, bytes]) -> 
         visible = "\n".join(c.source for nb in versions for c in nb.cells)
         source = read_notebook(path)
         # A line also written outside the markers (e.g. a def line) is public anyway.
-        public = set()
-        for cell in source.cells:
-            hidden = set(marked_regions(cell.source, BEGIN_SOLUTION, END_SOLUTION)) | set(
-                marked_regions(cell.source, BEGIN_HIDDEN, END_HIDDEN))
-            public |= {ln.strip() for ln in cell.source.splitlines() if ln not in hidden}
+        public = {ln.strip() for cell in source.cells for ln in unmarked_lines(cell.source)}
         for cell in source.cells:
             for begin, end, kind in ((BEGIN_SOLUTION, END_SOLUTION, "solution"),
                                      (BEGIN_HIDDEN, END_HIDDEN, "hidden test")):

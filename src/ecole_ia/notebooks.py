@@ -121,6 +121,19 @@ def solution_cells(nb) -> dict[str, int]:
     }
 
 
+def unmarked_lines(source: str) -> list[str]:
+    """Lines outside every solution and hidden-test region (what nbgrader leaves visible)."""
+    lines, depth = [], 0
+    for line in source.splitlines():
+        if BEGIN_SOLUTION in line or BEGIN_HIDDEN in line:
+            depth += 1
+        elif END_SOLUTION in line or END_HIDDEN in line:
+            depth = max(0, depth - 1)
+        elif depth == 0:
+            lines.append(line)
+    return lines
+
+
 def marked_regions(source: str, begin: str, end: str) -> list[str]:
     """Lines found between `begin` and `end` marker comments."""
     lines, inside = [], False
