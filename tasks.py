@@ -69,8 +69,10 @@ def test(args: list[str]) -> None:
     setup("test")
     workers = os.environ.get("ECOLE_IA_WORKERS", "auto")
     # loadscope keeps every cell of one notebook (one kernel), and every clause of one
-    # assignment's contract (one class, one grading), on the same worker.
-    _run(BIN / "python", "-m", "pytest", "-n", workers, "--dist", "loadscope", *args)
+    # assignment's contract (one class, one grading), on the same worker. No reordering by
+    # size: the contract classes (few tests, long) then start first instead of last.
+    _run(BIN / "python", "-m", "pytest", "-n", workers, "--dist", "loadscope",
+         "--no-loadscope-reorder", *args)
 
 
 TASKS = {"start": start, "test": test}

@@ -22,6 +22,13 @@ from minicourse import ASSIGNMENT
 DUE = datetime(2026, 11, 27, 18, 0)
 
 
+def _student_and_answers(course):
+    """The student version and the solution's answer cells (grade_id -> source)."""
+    student = read_notebook(course.exercises / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
+    source = read_notebook(course.solutions / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
+    return student, {g: source.cells[i].source for g, i in solution_cells(source).items()}
+
+
 # -- roster (no kernel) -------------------------------------------------------------------
 
 
@@ -83,9 +90,7 @@ def cycle(tmp_path_factory):
         "Théo;Lefèvre;t@x.fr\nInès;Nguyen;i@x.fr\n", encoding="utf-8")
     import_roster(root / "promo.csv", workflow.db_url(course))
     release.release_zip(course, ASSIGNMENT, root / "distribution")
-    student = read_notebook(course.exercises / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
-    source = read_notebook(course.solutions / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
-    answers = {g: source.cells[i].source for g, i in solution_cells(source).items()}
+    student, answers = _student_and_answers(course)
     nb = f"{ASSIGNMENT}.ipynb"
     early, late = datetime(2026, 11, 26, 9), datetime(2026, 11, 28, 9)
     export = _export(course, root / "export.zip", {
@@ -174,9 +179,7 @@ def test_reports_never_hide_an_ungraded_submission(cycle):
 @pytest.mark.slow
 def test_recollecting_keeps_every_version_and_grades_the_latest(cycle, tmp_path):
     course, *_ = cycle
-    student = read_notebook(course.exercises / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
-    source = read_notebook(course.solutions / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
-    answers = {g: source.cells[i].source for g, i in solution_cells(source).items()}
+    student, answers = _student_and_answers(course)
     later = datetime(2026, 11, 27, 12)
     export = _export(course, tmp_path / "again.zip", {
         f"Inès Nguyen_5/{ASSIGNMENT}.ipynb": (fill_answers(student, answers), later),
@@ -196,9 +199,7 @@ def test_recollecting_keeps_every_version_and_grades_the_latest(cycle, tmp_path)
 def test_learner_self_check_says_what_passes(cycle, tmp_path):
     from ecole_ia.selfcheck import check_notebook
     course, *_ = cycle
-    student = read_notebook(course.exercises / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
-    source = read_notebook(course.solutions / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
-    answers = {g: source.cells[i].source for g, i in solution_cells(source).items()}
+    student, answers = _student_and_answers(course)
     half = fill_answers(student, {k: v for k, v in answers.items() if k in ("q1-reponse", "q2-reponse")})
     path = tmp_path / "mon travail.ipynb"
     path.write_text(dumps(half), encoding="utf-8")
@@ -247,9 +248,7 @@ def test_learner_code_runs_with_limits_and_without_trainer_secrets(tmp_path, mon
     monkeypatch.setenv("ECOLE_IA_SECRET_TOKEN", "ne-doit-pas-fuiter")
     course = minicourse.make(tmp_path / "course")
     release.register(course, ASSIGNMENT)
-    student = read_notebook(course.exercises / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
-    source = read_notebook(course.solutions / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
-    answers = {g: source.cells[i].source for g, i in solution_cells(source).items()}
+    student, answers = _student_and_answers(course)
     hostile = {
         # sees the secret? then it answers wrongly on purpose
         "q1-reponse": "import os\ndef carre(x):\n"
