@@ -304,7 +304,7 @@ def check_assignment(course: Course, syllabus: Syllabus, assignment: str) -> Con
         report.add(4, str(exc))
         wrong = []
     if len(wrong) < MIN_WRONG_ANSWERS:
-        report.add(4, 
+        report.add(4,
             f"{course.relative(wrong_file)}: {len(wrong)} wrong answers; at least "
             f"{MIN_WRONG_ANSWERS} plausible mistakes must be kept there (docs/authoring.md)")
 
@@ -314,7 +314,7 @@ def check_assignment(course: Course, syllabus: Syllabus, assignment: str) -> Con
             generated = build.generate(course, assignment, scratch)
         except grader.GraderError as exc:
             report.add(1, f"solutions/{assignment}/: nbgrader cannot generate the "
-                                   f"student version: {exc}")
+                          f"student version: {exc}")
             return report
         report.drift = build.compare(course, assignment, generated)
         for d in report.drift:
@@ -336,8 +336,8 @@ def check_assignment(course: Course, syllabus: Syllabus, assignment: str) -> Con
             name = w.notebook or next(iter(sources))
             if name not in sources:
                 report.add(4, f"{course.relative(wrong_file)}: wrong answer {w.id!r} "
-                                       f"names notebook {name!r}, which is not in "
-                                       f"solutions/{assignment}/")
+                              f"names notebook {name!r}, which is not in "
+                              f"solutions/{assignment}/")
                 continue
             unknown = [g for g in w.cells if g not in solution_answers[name]]
             if unknown:
@@ -405,7 +405,7 @@ def check_assignment(course: Course, syllabus: Syllabus, assignment: str) -> Con
         for grade_id in w.loses:
             if grade_id not in autograded:
                 report.add(4, f"{course.relative(wrong_file)}: wrong answer {w.id!r} "
-                                       f"expects to lose {grade_id!r}, which is not a test cell")
+                              f"expects to lose {grade_id!r}, which is not a test cell")
                 continue
             cell = candidate.scores.cell(grade_id)
             if cell.score >= cell.max_score:

@@ -124,7 +124,7 @@ def _rejection_reason(error: str) -> str:
     if error.startswith(REJECTED):
         return error[len(REJECTED):]
     lowered = error.lower()
-    if "notjson" in lowered or "json" in lowered and "decode" in lowered or "not valid json" in lowered:
+    if "notjson" in lowered or "not valid json" in lowered or ("json" in lowered and "decode" in lowered):
         return ("le fichier n'est pas un notebook valide (JSON illisible) : ouvrez-le dans "
                 "JupyterLab, enregistrez-le, puis déposez-le à nouveau")
     if "dead" in lowered or "kernel died" in lowered or "unresponsive" in lowered:
