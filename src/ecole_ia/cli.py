@@ -109,13 +109,15 @@ def build_cmd(
 
 @app.command()
 def fmt(
+    paths: Annotated[Optional[list[Path]], typer.Argument(
+        help="Only these notebooks or folders (default: every notebook of the course).")] = None,
     check: Annotated[bool, typer.Option(
         "--check", help="Change nothing; fail if a notebook is not normalised.")] = False,
     root: RootOption = None,
 ) -> None:
     """Normalise every notebook (no outputs in solutions/ and exercises/, stable metadata)."""
     course = _course(root)
-    changed = unformatted(course, write=not check)
+    changed = unformatted(course, write=not check, only=paths)
     for path in changed:
         out.print(f"{'would reformat' if check else 'reformatted'} {course.relative(path)}")
     if check and changed:

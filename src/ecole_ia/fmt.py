@@ -17,10 +17,17 @@ def course_notebooks(course: Course) -> list[tuple[Path, bool]]:
     return result
 
 
-def unformatted(course: Course, write: bool) -> list[Path]:
-    """Notebooks not in normal form; with `write`, rewrite them. Returns the paths concerned."""
+def unformatted(course: Course, write: bool, only: list[Path] | None = None) -> list[Path]:
+    """Notebooks not in normal form; with `write`, rewrite them. Returns the paths concerned.
+
+    `only` restricts the run to these notebooks or folders (so several authors can work at
+    once without touching each other's files)."""
+    chosen = [p.resolve() for p in only] if only else None
     changed = []
     for path, keep_outputs in course_notebooks(course):
+        if chosen is not None and not any(
+                path.resolve() == c or c in path.resolve().parents for c in chosen):
+            continue
         text = path.read_text(encoding="utf-8")
         normal = dumps(normalise(read_notebook(path), keep_outputs=keep_outputs))
         if text != normal:
