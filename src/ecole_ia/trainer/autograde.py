@@ -23,7 +23,12 @@ from .. import grader
 from ..course import Course
 from ..notebooks import nbgrader_meta, read_notebook
 from ..errors import CourseError, NotebookError
+from nbgrader.converters import Autograde
+from nbgrader.preprocessors import Execute
+
+from .execute import GuardedExecute
 from .limits import Limits, apply as apply_limits
+from . import sandbox
 
 Status = Literal["graded", "partial", "rejected"]
 
@@ -66,10 +71,18 @@ def preflight(course: Course, assignment: str, learner: str) -> str | None:
     return None
 
 
-def _start_worker(limits: Limits, log_dir: str) -> None:
+_SANDBOX_PLAN = ""  # set in each worker by _start_worker; empty = kernels not isolated
+_LIMITS = Limits()
+
+
+def _start_worker(limits: Limits, log_dir: str, plan: str) -> None:
     """Runs once in each worker process: its kernels inherit these limits and environment,
     and its and their stderr go to a log file instead of the trainer's terminal."""
+    import tempfile
     import warnings
+
+    global _SANDBOX_PLAN, _LIMITS
+    _LIMITS = limits
 
     warnings.filterwarnings("ignore", module="nbgrader")
     warnings.filterwarnings("ignore", message=".*not in session.*")
@@ -78,6 +91,18 @@ def _start_worker(limits: Limits, log_dir: str) -> None:
                   os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     os.dup2(log, 2)
     apply_limits(limits)
+    # Kernels talk to nbgrader over Unix sockets in a short private folder (a network
+    # namespace cuts TCP; socket paths must stay under 108 characters).
+    runtime = tempfile.mkdtemp(prefix="eia-rt-")
+    os.chmod(runtime, 0o1777)
+    os.environ["JUPYTER_RUNTIME_DIR"] = runtime
+    if plan:
+        decoded = sandbox.Plan.decode(plan)
+        decoded.keep.append(runtime)
+        if decoded.uid is not None:  # one user id per worker: its own process count
+            decoded.uid += os.getpid() % 4000
+        decoded.max_processes = limits.processes
+        _SANDBOX_PLAN = decoded.encode()
 
 
 def _grade_one(root: str, assignment: str, learner: str, timeout: int) -> tuple[str, str | None, float]:
@@ -86,6 +111,12 @@ def _grade_one(root: str, assignment: str, learner: str, timeout: int) -> tuple[
     course = Course(Path(root))
     config = grader.course_config(course)
     config.Execute.timeout = timeout
+    config.Autograde.autograde_preprocessors = [
+        GuardedExecute if p is Execute else p for p in Autograde.autograde_preprocessors.default()]
+    config.GuardedExecute.max_output_kb = _LIMITS.output_kb
+    if _SANDBOX_PLAN:
+        config.KernelManager.transport = "ipc"
+        config.SandboxedKernelManager.sandbox_plan = _SANDBOX_PLAN
     rejected = preflight(course, assignment, learner)
     if rejected:
         return learner, REJECTED + rejected, time.perf_counter() - started
@@ -108,6 +139,8 @@ FRIENDLY = {
     "TypeError": "erreur de type",
     "MemoryError": "mémoire dépassée : le code demande trop de mémoire",
     "OSError": "erreur d'entrée-sortie (fichier trop gros ?)",
+    "OutputLimitError": "sortie trop volumineuse",
+    "PermissionError": "accès refusé (le code ne peut écrire que dans son propre dossier)",
 }
 
 
@@ -118,6 +151,7 @@ def learner_message(ename: str, evalue: str) -> str:
 
 
 REJECTED = "rejected before grading: "
+SANDBOX_UID = 61000  # first of the unprivileged user ids kernels run as (one per worker)
 
 
 def _rejection_reason(error: str) -> str:
@@ -149,7 +183,7 @@ def outcome(course: Course, assignment: str, learner: str, error: str | None,
         result.status, result.reason = "rejected", _rejection_reason(error or "aucun score")
         return result
     autograded = Path(config.CourseDirectory.root) / config.CourseDirectory.autograded_directory
-    failures, timeouts = {}, []
+    failures, timeouts, overflows = {}, [], []
     for path in sorted((autograded / learner / assignment).glob("*.ipynb")):
         try:
             nb = read_notebook(path)
@@ -162,15 +196,19 @@ def outcome(course: Course, assignment: str, learner: str, error: str | None,
                     failures[gid] = learner_message(out["ename"], out.get("evalue", ""))
                     if out["ename"] == "CellTimeoutError":
                         timeouts.append(gid)
+                    if out["ename"] == "OutputLimitError":
+                        overflows.append(gid)
     for cell in scores.cells:
         message = failures.get(cell.grade_id, "") if cell.score < cell.max_score else ""
         if cell.needs_manual_grade and not message:
             message = "à corriger par le formateur"
         result.questions.append(QuestionResult(cell.grade_id, cell.score, cell.max_score, message))
     result.score, result.max_score = scores.score, scores.max_score
-    if timeouts:
+    if timeouts or overflows:
         result.status = "partial"
-        result.reason = f"temps limite dépassé : {', '.join(timeouts)}"
+        result.reason = " ; ".join(
+            [f"temps limite dépassé : {', '.join(timeouts)}"] * bool(timeouts)
+            + [f"sortie trop volumineuse : {', '.join(overflows)}"] * bool(overflows))
     elif error:
         result.status, result.reason = "partial", _rejection_reason(error)
     return result
@@ -209,18 +247,31 @@ def submitted_learners(course: Course, assignment: str) -> list[str]:
 def autograde_all(course: Course, assignment: str, learners: list[str] | None = None,
                   workers: int | None = None, timeout: int = 60,
                   on_done: Callable[[GradeResult], None] | None = None,
-                  limits: Limits = Limits()) -> list[GradeResult]:
-    """Grade `learners` (default: everyone who submitted) with `workers` processes."""
+                  limits: Limits = Limits(), isolate: bool = True,
+                  on_warning: Callable[[str], None] | None = None) -> list[GradeResult]:
+    """Grade `learners` (default: everyone who submitted) with `workers` processes.
+
+    With `isolate`, each kernel runs in the sandbox (see sandbox.py); where this machine
+    cannot provide it, `on_warning` is told why and grading goes on without it."""
     learners = learners if learners is not None else submitted_learners(course, assignment)
     if not learners:
         raise CourseError(f"no submission for {assignment!r} in grading/submitted/: "
                           "run `ecole-ia collect` first")
+    plan = ""
+    if isolate:
+        unavailable = sandbox.probe()
+        if unavailable is None:
+            plan = sandbox.default_plan(course.root, uid=SANDBOX_UID if os.geteuid() == 0
+                                        else None).encode()
+        elif on_warning:
+            on_warning("learners' code is NOT isolated on this machine (" + unavailable +
+                       "): only the clean environment and resource limits apply")
     workers = max(1, min(workers or os.cpu_count() or 1, len(learners)))
     results = []
     # spawn: workers start clean (no inherited event loops or open gradebook connections).
     with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
                              initializer=_start_worker,
-                             initargs=(limits, str(course.grading / "logs"))) as pool:
+                             initargs=(limits, str(course.grading / "logs"), plan)) as pool:
         jobs = [pool.submit(_grade_one, str(course.root), assignment, l, timeout) for l in learners]
         for job in as_completed(jobs):
             learner, error, seconds = job.result()

@@ -27,6 +27,8 @@ class Limits:
     memory_mb: int = 4096     # address space per process (kernel included)
     file_mb: int = 200        # largest file a process may write
     cpu_seconds: int = 900    # CPU time per process, a backstop behind the per-cell timeout
+    processes: int = 128      # processes and threads of a sandboxed kernel (fork bombs)
+    output_kb: int = 1024     # what a notebook may print, all cells together
 
 
 def clean_environment() -> None:

@@ -1,0 +1,258 @@
+"""Run a learner's kernel in a sandbox made of Linux namespaces, without Docker.
+
+nbgrader starts one kernel per notebook. In a grading worker, kernels are started through
+`SandboxedKernelManager`, which puts `python -m ecole_ia.trainer.sandbox PLAN -- <kernel
+command>` in front of the usual command. This launcher, still privileged, then:
+
+1. enters a new mount namespace and a new network namespace (only a loopback, brought up,
+   so a lesson's local test server works but nothing else is reachable; the kernel talks to
+   nbgrader over Unix sockets, the `ipc` transport, which a network namespace does not cut);
+2. covers the course folder and the trainer's home with empty in-memory folders, then puts
+   back only what the kernel needs: the Python installation and the ecole_ia package
+   (read-only) and the submission's own working folder (read-write); `/tmp` and `/dev/shm`
+   become small private in-memory folders, and every other mount becomes read-only;
+3. drops to an unprivileged user id of its own (one per grading worker), so the kernel has
+   no capability left to undo any of this, and a process-count limit (fork bombs) applies;
+4. replaces itself with the kernel (exec).
+
+What it cannot do it reports: `probe()` tells the grading run before it starts, and the run
+goes on with the environment clean-up and resource limits only, with a warning. Linux only;
+it needs root or unprivileged user namespaces (the second is a weaker, documented fallback:
+no separate user id, hence no process-count limit).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import fcntl
+import json
+import os
+import re
+import resource
+import socket
+import struct
+import subprocess
+import sys
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from jupyter_client.manager import AsyncKernelManager
+from traitlets import Unicode
+
+CLONE_NEWNS, CLONE_NEWNET, CLONE_NEWUSER = 0x00020000, 0x40000000, 0x10000000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT = 1, 2, 4, 32
+MS_BIND, MS_REC, MS_PRIVATE = 4096, 16384, 1 << 18
+SIOCSIFFLAGS, IFF_UP = 0x8914, 0x1
+# Kernel-side file systems whose mounts stay as they are (remounting them is refused or
+# breaks the kernel); /dev is still protected by the read-only rule of the nodes under it.
+SYSTEM_MOUNTS = ("/proc", "/sys", "/dev")
+
+
+@dataclass
+class Plan:
+    """What the sandbox hides and keeps; serialised on the launcher's command line."""
+
+    hide: list[str] = field(default_factory=list)      # folders covered by an empty tmpfs
+    keep: list[str] = field(default_factory=list)      # put back read-only under hidden ones
+    uid: int | None = None                             # unprivileged id the kernel runs as
+    max_processes: int = 256                           # RLIMIT_NPROC for that id
+    tmp_mb: int = 256                                  # size of the private /tmp and /dev/shm
+
+    def encode(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def decode(cls, text: str) -> "Plan":
+        return cls(**json.loads(text))
+
+
+class SandboxError(OSError):
+    pass
+
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def _call(name: str, *args) -> None:
+    if getattr(_libc, name)(*args) != 0:
+        errno = ctypes.get_errno()
+        raise SandboxError(errno, f"{name}{args!r}: {os.strerror(errno)}")
+
+
+def _mount(source: str | None, target: str, fstype: str | None, flags: int,
+           data: str | None = None) -> None:
+    enc = lambda s: s.encode() if s is not None else None  # noqa: E731
+    _call("mount", enc(source), enc(target), enc(fstype), ctypes.c_ulong(flags), enc(data))
+
+
+def _loopback_up() -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        fcntl.ioctl(sock, SIOCSIFFLAGS, struct.pack("16sH14x", b"lo", IFF_UP))
+
+
+def _mount_points() -> list[str]:
+    points = []
+    with open("/proc/self/mountinfo", encoding="utf-8") as handle:
+        for line in handle:
+            # mountinfo writes spaces and the like as octal escapes (\040)
+            points.append(re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)),
+                                 line.split()[4]))
+    return points
+
+
+def _inside(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip("/") + "/")
+
+
+def enter(plan: Plan, workdir: str) -> None:
+    """Isolate this process (and what it execs) as described in the module docstring."""
+    privileged = os.geteuid() == 0
+    uid, gid = os.geteuid(), os.getegid()
+    flags = CLONE_NEWNS | CLONE_NEWNET | (0 if privileged else CLONE_NEWUSER)
+    _call("unshare", flags)
+    if not privileged:  # map ourselves to root inside the new user namespace
+        Path("/proc/self/setgroups").write_text("deny")
+        Path("/proc/self/uid_map").write_text(f"0 {uid} 1")
+        Path("/proc/self/gid_map").write_text(f"0 {gid} 1")
+    _mount(None, "/", None, MS_REC | MS_PRIVATE)
+    _loopback_up()
+
+    # Remember what must stay visible before covering the folders that hold it.
+    hide = [h for h in dict.fromkeys(plan.hide) if h != "/" and os.path.isdir(h)]
+    hide = [h for h in hide if not any(o != h and _inside(h, o) for o in hide)]
+    keep = [k for k in dict.fromkeys(plan.keep) if os.path.exists(k)
+            and any(_inside(k, h) for h in hide + ["/tmp"])]
+    rw = [workdir] + [k for k in keep if _inside(k, "/tmp")]  # runtime folder, for sockets
+    handles = {p: os.open(p, os.O_PATH) for p in dict.fromkeys(keep + rw)}
+
+    for folder in hide + ["/tmp", "/dev/shm"]:
+        _mount("tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV,
+               f"size={plan.tmp_mb}m,mode=1777" if folder in ("/tmp", "/dev/shm")
+               else "size=16m,mode=755")
+    for path, handle in handles.items():
+        if os.path.isdir(f"/proc/self/fd/{handle}"):
+            os.makedirs(path, exist_ok=True)
+        else:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            Path(path).touch()
+        _mount(f"/proc/self/fd/{handle}", path, None, MS_BIND | MS_REC)
+        # A bind mount keeps the flags of its origin: set read-only or read-write explicitly.
+        _mount(None, path, None, MS_REMOUNT | MS_BIND | (0 if path in rw else MS_RDONLY))
+        os.close(handle)
+    # Every other mount becomes read-only: nothing outside the working folder and the private
+    # /tmp can be written, whatever file permissions say.
+    ours = set(hide) | set(handles) | {"/tmp", "/dev/shm"}
+    for point in sorted(set(_mount_points()), key=len):
+        if point in ours or any(_inside(point, s) for s in SYSTEM_MOUNTS):
+            continue
+        try:
+            _mount(None, point, None, MS_REMOUNT | MS_BIND | MS_RDONLY)
+        except SandboxError:
+            pass  # mounts locked by the system stay as they were; / is what matters
+    os.chdir(workdir)
+
+    if privileged and plan.uid is not None:
+        _chown_tree(workdir, plan.uid)
+        resource.setrlimit(resource.RLIMIT_NPROC, (plan.max_processes, plan.max_processes))
+        os.setgroups([])
+        os.setgid(plan.uid)
+        os.setuid(plan.uid)
+    home = "/tmp/home"
+    os.makedirs(home, exist_ok=True)
+    os.environ.update(HOME=home, MPLCONFIGDIR=f"{home}/.matplotlib",
+                      IPYTHONDIR=f"{home}/.ipython", TMPDIR="/tmp")
+
+
+def _chown_tree(top: str, uid: int) -> None:
+    for folder, dirs, files in os.walk(top):
+        for name in [folder] + [os.path.join(folder, n) for n in dirs + files]:
+            os.lchown(name, uid, uid)
+
+
+def _connection_file(command: list[str]) -> str | None:
+    return command[command.index("-f") + 1] if "-f" in command[:-1] else None
+
+
+def main(argv: list[str]) -> None:
+    """`python -m ecole_ia.trainer.sandbox PLAN -- KERNEL COMMAND...`"""
+    if len(argv) < 3 or argv[1] != "--":
+        sys.exit("usage: python -m ecole_ia.trainer.sandbox PLAN -- COMMAND...")
+    plan, command = Plan.decode(argv[0]), argv[2:]
+    connection = _connection_file(command)
+    if connection:
+        plan.keep.append(os.path.dirname(os.path.abspath(connection)))
+        if plan.uid is not None and os.geteuid() == 0:
+            os.chown(connection, plan.uid, plan.uid)  # read by the kernel after dropping root
+    try:
+        enter(plan, os.getcwd())
+    except (OSError, ValueError) as exc:
+        # Never run a learner's code half-isolated: the kernel does not start, the
+        # notebook fails, and the grading run was warned by probe() beforehand.
+        sys.exit(f"ecole-ia sandbox: isolation failed, kernel not started: {exc}")
+    os.execvp(command[0], command)
+
+
+class SandboxedKernelManager(AsyncKernelManager):
+    """A kernel manager whose kernels start inside the sandbox (see the module docstring)."""
+
+    sandbox_plan = Unicode("", help="Plan.encode() of the sandbox; empty = no sandbox").tag(
+        config=True)
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        if self.sandbox_plan:
+            # A network namespace cuts TCP between nbgrader and the kernel; Unix sockets in
+            # the runtime folder (which the sandbox keeps) still connect them. Absolute
+            # paths: nbgrader and the kernel do not share a working folder.
+            from jupyter_core.paths import jupyter_runtime_dir
+            from uuid import uuid4
+
+            stem = os.path.join(jupyter_runtime_dir(), f"k-{uuid4().hex[:12]}")
+            self.transport, self.connection_file, self.ip = "ipc", stem + ".json", stem + "-ipc"
+
+    def format_kernel_cmd(self, extra_arguments=None):
+        command = super().format_kernel_cmd(extra_arguments)
+        if not self.sandbox_plan:
+            return command
+        return [sys.executable, "-m", "ecole_ia.trainer.sandbox", self.sandbox_plan, "--",
+                *command]
+
+
+def default_plan(course_root: Path | None, uid: int | None) -> Plan:
+    """Hide the course and the home folder; keep the Python installation and ecole_ia."""
+    import ecole_ia
+
+    keep = {sys.prefix, sys.base_prefix, sys.exec_prefix, str(Path(ecole_ia.__file__).parent)}
+    runtime = os.environ.get("JUPYTER_RUNTIME_DIR")
+    if runtime:
+        keep.add(runtime)
+    hide = [os.path.expanduser("~")] + ([str(course_root.resolve())] if course_root else [])
+    return Plan(hide=hide, keep=sorted(os.path.realpath(k) for k in keep), uid=uid)
+
+
+def probe(timeout: float = 30) -> str | None:
+    """Why kernels cannot be sandboxed on this machine (English, for the trainer), or None."""
+    if not sys.platform.startswith("linux"):
+        return f"namespaces are Linux-only (this is {sys.platform})"
+    plan = default_plan(None, uid=65534 if os.geteuid() == 0 else None)
+    check = ("import os, socket\n"
+             "s = socket.socket(); s.bind(('127.0.0.1', 0)); s.close()\n"
+             "open('probe.txt', 'w').write('ok')\n"
+             "print('sandboxed as', os.getuid())\n")
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="ecole-ia-probe-") as workdir:
+        try:
+            done = subprocess.run(
+                [sys.executable, "-m", "ecole_ia.trainer.sandbox", plan.encode(), "--",
+                 sys.executable, "-c", check], capture_output=True, text=True,
+                timeout=timeout, cwd=workdir)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            return str(exc)
+    if done.returncode != 0 or "sandboxed as" not in done.stdout:
+        return (done.stderr.strip().splitlines() or ["unknown failure"])[-1]
+    return None
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
