@@ -282,17 +282,21 @@ def autograde_cmd(
     workers: Annotated[Optional[int], typer.Option("--workers", "-j", help="Parallel graders (default: cores).")] = None,
     timeout: Annotated[int, typer.Option("--timeout", help="Time limit per cell, in seconds.")] = 60,
     memory: Annotated[int, typer.Option("--memory", help="Memory limit per process, in MiB.")] = 4096,
+    isolate: Annotated[bool, typer.Option(
+        "--isolate/--no-isolate",
+        help="Run learners' code in the sandbox (see README, Security model).")] = True,
     root: RootOption = None,
 ) -> None:
     """Autograde every collected submission in parallel with nbgrader."""
     from .trainer.limits import Limits
     course = _course(root)
     _assignments(course, [assignment])
-    results = _grade_with_progress(course, assignment, workers, timeout, Limits(memory_mb=memory))
+    results = _grade_with_progress(course, assignment, workers, timeout, Limits(memory_mb=memory),
+                                   isolate=isolate)
     _print_results(results)
 
 
-def _grade_with_progress(course, assignment, workers, timeout, limits=None):
+def _grade_with_progress(course, assignment, workers, timeout, limits=None, isolate=True):
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
     from .trainer import autograde as autograde_lib, workflow
     total = len(autograde_lib.submitted_learners(course, assignment))
@@ -300,7 +304,9 @@ def _grade_with_progress(course, assignment, workers, timeout, limits=None):
                   TimeElapsedColumn(), console=out) as progress:
         task = progress.add_task(f"grading {assignment}", total=total)
         return workflow.grade(course, assignment, workers, timeout,
-                              on_done=lambda r: progress.advance(task), limits=limits)
+                              on_done=lambda r: progress.advance(task), limits=limits,
+                              isolate=isolate,
+                              on_warning=lambda m: out.print(f"[bold yellow]warning:[/] {m}"))
 
 
 def _print_results(results) -> None:

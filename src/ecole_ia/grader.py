@@ -18,6 +18,7 @@ from pathlib import Path
 
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.converters import Autograde, GenerateAssignment
+from nbgrader.preprocessors import Execute
 from nbgrader.coursedir import CourseDirectory
 from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
@@ -39,6 +40,12 @@ def course_config(course: Course, **course_directory: str) -> Config:
         setattr(config.CourseDirectory, key, value)
     config.CourseDirectory.db_url = sqlite_url(
         config.CourseDirectory.get("db_url", "sqlite:///gradebook.db"), course.root)
+    # Every autograde (trainer's runs and the grading contract alike) executes notebooks with
+    # the hardened Execute step, so the contract proves what the trainer will really run.
+    from .trainer.execute import GuardedExecute
+
+    config.Autograde.autograde_preprocessors = [
+        GuardedExecute if p is Execute else p for p in Autograde.autograde_preprocessors.default()]
     return config
 
 

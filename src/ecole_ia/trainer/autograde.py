@@ -23,11 +23,8 @@ from .. import grader
 from ..course import Course
 from ..notebooks import nbgrader_meta, read_notebook
 from ..errors import CourseError, NotebookError
-from nbgrader.converters import Autograde
-from nbgrader.preprocessors import Execute
-
-from .execute import GuardedExecute
 from .limits import Limits, apply as apply_limits
+from .repair import rebuild
 from . import sandbox
 
 Status = Literal["graded", "partial", "rejected"]
@@ -51,6 +48,7 @@ class GradeResult:
     reason: str = ""       # French, for partial and rejected outcomes
     questions: list[QuestionResult] = field(default_factory=list)
     seconds: float = 0.0
+    anomalies: list[str] = field(default_factory=list)  # French: what repair.rebuild fixed
 
 
 def preflight(course: Course, assignment: str, learner: str) -> str | None:
@@ -105,29 +103,51 @@ def _start_worker(limits: Limits, log_dir: str, plan: str) -> None:
         _SANDBOX_PLAN = decoded.encode()
 
 
-def _grade_one(root: str, assignment: str, learner: str, timeout: int) -> tuple[str, str | None, float]:
-    """Worker: run nbgrader autograde for one submission; return (learner, error, seconds)."""
+def repair_submission(course: Course, assignment: str, learner: str) -> list[str]:
+    """Rebuild each submitted notebook on its released version (repair.py); French notes.
+    The file in submitted/ is rewritten only when something was wrong; collect's archive
+    keeps what the learner sent."""
+    folder = course.grading / "submitted" / learner / assignment
+    notes = []
+    for released_path in sorted((course.exercises / assignment).glob("*.ipynb")):
+        path = folder / released_path.name
+        raw = nbformat.read(str(path), as_version=nbformat.NO_CONVERT)
+        if raw.nbformat < 4:
+            notes.append(f"{path.name} : ancien format de notebook (v{raw.nbformat}) converti")
+        repaired = rebuild(read_notebook(released_path), nbformat.read(str(path), as_version=4))
+        notes += [f"{path.name} : {n}" for n in repaired.notes]
+        if repaired.changed or raw.nbformat < 4:
+            tmp = path.with_suffix(".tmp")
+            nbformat.write(repaired.notebook, str(tmp))
+            tmp.replace(path)
+    return notes
+
+
+def _grade_one(root: str, assignment: str, learner: str,
+               timeout: int) -> tuple[str, str | None, float, list[str]]:
+    """Worker: run nbgrader autograde for one submission;
+    return (learner, error, seconds, anomalies)."""
     started = time.perf_counter()
     course = Course(Path(root))
     config = grader.course_config(course)
     config.Execute.timeout = timeout
-    config.Autograde.autograde_preprocessors = [
-        GuardedExecute if p is Execute else p for p in Autograde.autograde_preprocessors.default()]
     config.GuardedExecute.max_output_kb = _LIMITS.output_kb
     if _SANDBOX_PLAN:
         config.KernelManager.transport = "ipc"
         config.SandboxedKernelManager.sandbox_plan = _SANDBOX_PLAN
     rejected = preflight(course, assignment, learner)
     if rejected:
-        return learner, REJECTED + rejected, time.perf_counter() - started
+        return learner, REJECTED + rejected, time.perf_counter() - started, []
+    anomalies: list[str] = []
     try:
+        anomalies = repair_submission(course, assignment, learner)
         grader.autograde(config, assignment, learner)
         error = None
     except grader.GraderError as exc:
         error = str(exc)
     except Exception as exc:  # anything else is reported for this learner only
         error = f"{type(exc).__name__}: {exc}"
-    return learner, error, time.perf_counter() - started
+    return learner, error, time.perf_counter() - started, anomalies
 
 
 FRIENDLY = {
@@ -140,6 +160,8 @@ FRIENDLY = {
     "MemoryError": "mémoire dépassée : le code demande trop de mémoire",
     "OSError": "erreur d'entrée-sortie (fichier trop gros ?)",
     "OutputLimitError": "sortie trop volumineuse",
+    "NotebookTimeoutError": "temps total du notebook dépassé",
+    "KernelTamperError": "noyau modifié pour fausser les tests",
     "PermissionError": "accès refusé (le code ne peut écrire que dans son propre dossier)",
 }
 
@@ -150,7 +172,16 @@ def learner_message(ename: str, evalue: str) -> str:
     return f"{label} : {evalue}" if evalue and ename != "NotImplementedError" else label
 
 
+# Errors that make a grading partial, and how the report names them (French).
+LIMIT_REASONS = {
+    "CellTimeoutError": "temps limite dépassé",
+    "NotebookTimeoutError": "temps total du notebook dépassé",
+    "OutputLimitError": "sortie trop volumineuse",
+    "KernelTamperError": "noyau modifié pour empêcher les tests (à vérifier par le formateur)",
+}
 REJECTED = "rejected before grading: "
+WORKER_DIED = ("la correction de cet envoi a arrêté le correcteur (mémoire ou processus "
+               "épuisés) : vérifiez que le notebook s'exécute de bout en bout")
 SANDBOX_UID = 61000  # first of the unprivileged user ids kernels run as (one per worker)
 
 
@@ -183,7 +214,7 @@ def outcome(course: Course, assignment: str, learner: str, error: str | None,
         result.status, result.reason = "rejected", _rejection_reason(error or "aucun score")
         return result
     autograded = Path(config.CourseDirectory.root) / config.CourseDirectory.autograded_directory
-    failures, timeouts, overflows = {}, [], []
+    failures, flagged = {}, {kind: [] for kind in LIMIT_REASONS}
     for path in sorted((autograded / learner / assignment).glob("*.ipynb")):
         try:
             nb = read_notebook(path)
@@ -194,21 +225,17 @@ def outcome(course: Course, assignment: str, learner: str, error: str | None,
             for out in cell.get("outputs", []):
                 if out.get("output_type") == "error" and gid:
                     failures[gid] = learner_message(out["ename"], out.get("evalue", ""))
-                    if out["ename"] == "CellTimeoutError":
-                        timeouts.append(gid)
-                    if out["ename"] == "OutputLimitError":
-                        overflows.append(gid)
+                    if out["ename"] in flagged:
+                        flagged[out["ename"]].append(gid)
     for cell in scores.cells:
         message = failures.get(cell.grade_id, "") if cell.score < cell.max_score else ""
         if cell.needs_manual_grade and not message:
             message = "à corriger par le formateur"
         result.questions.append(QuestionResult(cell.grade_id, cell.score, cell.max_score, message))
     result.score, result.max_score = scores.score, scores.max_score
-    if timeouts or overflows:
-        result.status = "partial"
-        result.reason = " ; ".join(
-            [f"temps limite dépassé : {', '.join(timeouts)}"] * bool(timeouts)
-            + [f"sortie trop volumineuse : {', '.join(overflows)}"] * bool(overflows))
+    reasons = [f"{LIMIT_REASONS[kind]} : {', '.join(ids)}" for kind, ids in flagged.items() if ids]
+    if reasons:
+        result.status, result.reason = "partial", " ; ".join(reasons)
     elif error:
         result.status, result.reason = "partial", _rejection_reason(error)
     return result
@@ -267,18 +294,35 @@ def autograde_all(course: Course, assignment: str, learners: list[str] | None = 
             on_warning("learners' code is NOT isolated on this machine (" + unavailable +
                        "): only the clean environment and resource limits apply")
     workers = max(1, min(workers or os.cpu_count() or 1, len(learners)))
-    results = []
-    # spawn: workers start clean (no inherited event loops or open gradebook connections).
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
-                             initializer=_start_worker,
-                             initargs=(limits, str(course.grading / "logs"), plan)) as pool:
-        jobs = [pool.submit(_grade_one, str(course.root), assignment, l, timeout) for l in learners]
-        for job in as_completed(jobs):
-            learner, error, seconds = job.result()
-            result = outcome(course, assignment, learner, error, seconds)
-            results.append(result)
-            if on_done:
-                on_done(result)
+    results, pending, solo = [], list(learners), False
+
+    def done(result: GradeResult) -> None:
+        results.append(result)
+        pending.remove(result.learner)
+        if on_done:
+            on_done(result)
+
+    while pending:
+        # After a worker died, the rest is graded one submission per pool, so the one that
+        # kills its worker is known and rejected, and nobody else is affected.
+        batch = pending[:1] if solo else list(pending)
+        # spawn: workers start clean (no inherited event loops or open gradebook connections).
+        with ProcessPoolExecutor(max_workers=1 if solo else workers,
+                                 mp_context=get_context("spawn"), initializer=_start_worker,
+                                 initargs=(limits, str(course.grading / "logs"), plan)) as pool:
+            jobs = {pool.submit(_grade_one, str(course.root), assignment, l, timeout): l
+                    for l in batch}
+            for job in as_completed(jobs):
+                try:
+                    learner, error, seconds, anomalies = job.result()
+                except Exception:  # the worker process died (killed, out of memory…)
+                    if solo:
+                        done(GradeResult(jobs[job], assignment, "rejected", reason=WORKER_DIED))
+                    solo = True
+                    continue
+                result = outcome(course, assignment, learner, error, seconds)
+                result.anomalies = anomalies
+                done(result)
     results.sort(key=lambda r: r.learner)
     save_results(course, assignment, results)
     return results

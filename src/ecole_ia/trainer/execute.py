@@ -1,12 +1,23 @@
-"""nbgrader's Execute step, with the kernel in the sandbox and a cap on what cells print.
+"""nbgrader's Execute step, hardened: sandboxed kernel, output cap, notebook time limit,
+and the test helpers put back before every test cell.
 
-nbgrader keeps every output of a cell in memory while it runs and LimitOutput trims only
-afterwards, so a cell printing gigabytes would exhaust the grading worker. Here outputs past
-`max_output_kb` (per notebook) are dropped as they arrive, and the cell that overflowed
-gets an error output, which nbgrader counts as a failure and the learner reads in French.
+- nbgrader keeps every output of a cell in memory while it runs and LimitOutput trims only
+  afterwards, so a cell printing gigabytes would exhaust the grading worker. Outputs past
+  `max_output_kb` (per notebook) are dropped as they arrive; the cell that overflowed gets an
+  error output, which nbgrader counts as a failure and the learner reads in French.
+- nbgrader limits each cell's time; `notebook_timeout` limits the whole notebook: cells not
+  reached in time get an error output instead of running.
+- Learners' code shares the kernel with the tests, so it can rebind `len`, `isinstance`,
+  `AssertionError`, `np.testing.assert_allclose`... Before the first cell a learner wrote,
+  the attributes of `builtins` and of the modules tests rely on are saved; before every
+  test cell they are put back. Code that deliberately hunts the saved copy in memory could
+  still defeat this: see the README's security model.
 """
 
 from __future__ import annotations
+
+import secrets
+import time
 
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute
@@ -15,11 +26,69 @@ from traitlets import Integer
 from .sandbox import SandboxedKernelManager
 
 OUTPUT_LIMIT_ERROR = "OutputLimitError"
+NOTEBOOK_TIMEOUT_ERROR = "NotebookTimeoutError"
+
+TAMPER_ERROR = "KernelTamperError"
+
+# Runs (silently) in the kernel before the first learner-written cell. `dict.copy`,
+# `dict.update`, `setattr` are taken now, so rebinding names later cannot break the restore.
+GUARD = """
+def _ecole_ia_garde():
+    import builtins, sys
+    noms = ("numpy", "numpy.testing", "pandas", "pandas.testing", "math", "statistics", "re",
+            "json", "os", "os.path", "pathlib", "sqlite3", "inspect", "types", "numbers",
+            "collections", "unittest", "sklearn.metrics")
+    modules = [builtins] + [sys.modules[n] for n in noms if sys.modules.get(n) is not None]
+    modules += [m for n, m in list(sys.modules.items())
+                if n.startswith("ecole_ia") and m is not None]
+    copier, remettre, ecrire = dict.copy, dict.update, setattr
+    sauvegarde = [(m.__dict__, copier(m.__dict__)) for m in modules]
+    # The shell that runs cells: a learner could patch it to skip or hide the tests.
+    shell = get_ipython()
+    classes = [(c, dict(vars(c))) for c in type(shell).__mro__
+               if c.__module__.split(".")[0] in ("IPython", "ipykernel")]
+    propres = ("run_cell", "run_cell_async", "run_code", "run_ast_nodes", "showtraceback",
+               "_showtraceback", "transform_cell", "should_run_async", "user_expressions")
+    def retablir():
+        for actuel, origine in sauvegarde:
+            remettre(actuel, origine)
+        for classe, origine in classes:
+            for nom, valeur in origine.items():
+                if classe.__dict__.get(nom) is not valeur and nom[:2] != "__":
+                    ecrire(classe, nom, valeur)
+        for nom in propres:
+            shell.__dict__.pop(nom, None)
+        shell.custom_exceptions = ()
+    return retablir
+_ecole_ia_retablir = _ecole_ia_garde()
+del _ecole_ia_garde
+
+def _ecole_ia_limiter_sortie(limite):
+    # Stops a runaway print in the kernel itself: a message of gigabytes never leaves it.
+    import sys
+    class OutputLimitError(Exception):
+        pass
+    compte = [0]
+    for flux in (sys.stdout, sys.stderr):
+        ecrire = flux.write
+        def limitee(texte, ecrire=ecrire):
+            compte[0] += len(texte)
+            if compte[0] > limite:
+                raise OutputLimitError("sortie trop volumineuse : n'affichez pas autant de "
+                                       "texte (une boucle qui imprime sans fin ?)")
+            return ecrire(texte)
+        flux.write = limitee
+_ecole_ia_limiter_sortie({limit})
+del _ecole_ia_limiter_sortie
+"""
+RESTORE = "_ecole_ia_retablir(); _ecole_ia_temoin = {nonce!r}"
 
 
 class GuardedExecute(Execute):
     max_output_kb = Integer(
         1024, help="Largest output a notebook may print, all cells together (KiB).").tag(config=True)
+    notebook_timeout = Integer(
+        600, help="Wall-clock limit for a whole notebook (seconds).").tag(config=True)
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("kernel_manager_class", SandboxedKernelManager)
@@ -28,7 +97,42 @@ class GuardedExecute(Execute):
 
     def preprocess(self, nb, resources=None, km=None):
         self._printed, self._overflowed = 0, set()
+        self._started, self._guarded = time.monotonic(), False
         return super().preprocess(nb, resources, km)
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type != "code":
+            return super().preprocess_cell(cell, resources, index)
+        if time.monotonic() - self._started > self.notebook_timeout:
+            cell.outputs = [new_output(
+                "error", ename=NOTEBOOK_TIMEOUT_ERROR, traceback=[],
+                evalue=f"temps total du notebook dépassé ({self.notebook_timeout} s) : "
+                       "cette cellule n'a pas été exécutée")]
+            return cell, self.resources
+        meta = cell.metadata.get("nbgrader", {})
+        written_by_learner = meta.get("solution") or not meta.get("locked")
+        if written_by_learner and not self._guarded:
+            self._run_hidden(GUARD.replace("{limit}", str(self.max_output_kb * 1024)))
+            self._guarded = True
+        elif meta.get("grade") and not meta.get("solution") and self._guarded:
+            # Put the helpers back, then check that code really runs: a kernel patched to
+            # skip cells would not set the witness to this fresh random value.
+            nonce = secrets.token_hex(8)
+            reply = self._run_hidden(RESTORE.format(nonce=nonce), {"t": "_ecole_ia_temoin"})
+            seen = (reply or {}).get("content", {}).get("user_expressions", {}).get("t", {})
+            if seen.get("data", {}).get("text/plain") != repr(nonce):
+                cell.outputs = [new_output(
+                    "error", ename=TAMPER_ERROR, traceback=[],
+                    evalue="le noyau a été modifié pour empêcher les tests de s'exécuter : "
+                           "cette question n'est pas notée")]
+                return cell, self.resources
+        return super().preprocess_cell(cell, resources, index)
+
+    def _run_hidden(self, code: str, expressions: dict | None = None):
+        """Execute `code` in the kernel without output, history or a cell of its own."""
+        msg_id = self.kc.execute(code, silent=True, store_history=False, allow_stdin=False,
+                                 user_expressions=expressions or {})
+        return self.wait_for_reply(msg_id)
 
     def output(self, outs, msg, display_id, cell_index):
         content = msg.get("content", {})

@@ -54,6 +54,7 @@ def grades_table(course: Course, syllabus: Syllabus, roster: list[Learner],
                 "statut": STATUS_FR[status],
                 "raison": (r.reason if r else "aucun envoi collecté"),
                 "en_retard": bool(late),
+                "anomalies": " ; ".join(r.anomalies) if r else "",
             })
     return pd.DataFrame(rows)
 

@@ -29,6 +29,7 @@ import json
 import os
 import re
 import resource
+import signal
 import socket
 import struct
 import subprocess
@@ -40,6 +41,8 @@ from jupyter_client.manager import AsyncKernelManager
 from traitlets import Unicode
 
 CLONE_NEWNS, CLONE_NEWNET, CLONE_NEWUSER = 0x00020000, 0x40000000, 0x10000000
+CLONE_NEWPID = 0x20000000
+MS_NOEXEC = 8
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT = 1, 2, 4, 32
 MS_BIND, MS_REC, MS_PRIVATE = 4096, 16384, 1 << 18
 SIOCSIFFLAGS, IFF_UP = 0x8914, 0x1
@@ -108,7 +111,7 @@ def enter(plan: Plan, workdir: str) -> None:
     """Isolate this process (and what it execs) as described in the module docstring."""
     privileged = os.geteuid() == 0
     uid, gid = os.geteuid(), os.getegid()
-    flags = CLONE_NEWNS | CLONE_NEWNET | (0 if privileged else CLONE_NEWUSER)
+    flags = CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID | (0 if privileged else CLONE_NEWUSER)
     _call("unshare", flags)
     if not privileged:  # map ourselves to root inside the new user namespace
         Path("/proc/self/setgroups").write_text("deny")
@@ -150,9 +153,14 @@ def enter(plan: Plan, workdir: str) -> None:
         except SandboxError:
             pass  # mounts locked by the system stay as they were; / is what matters
     os.chdir(workdir)
-
-    if privileged and plan.uid is not None:
+    if os.geteuid() == 0 and plan.uid is not None:
         _chown_tree(workdir, plan.uid)
+
+
+def become_kernel(plan: Plan) -> None:
+    """In the first process of the new PID namespace: own /proc, no privileges left."""
+    _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    if os.geteuid() == 0 and plan.uid is not None and not _in_user_namespace():
         resource.setrlimit(resource.RLIMIT_NPROC, (plan.max_processes, plan.max_processes))
         os.setgroups([])
         os.setgid(plan.uid)
@@ -161,6 +169,10 @@ def enter(plan: Plan, workdir: str) -> None:
     os.makedirs(home, exist_ok=True)
     os.environ.update(HOME=home, MPLCONFIGDIR=f"{home}/.matplotlib",
                       IPYTHONDIR=f"{home}/.ipython", TMPDIR="/tmp")
+
+
+def _in_user_namespace() -> bool:
+    return Path("/proc/self/uid_map").read_text().split()[1:2] != ["0"]
 
 
 def _chown_tree(top: str, uid: int) -> None:
@@ -189,7 +201,21 @@ def main(argv: list[str]) -> None:
         # Never run a learner's code half-isolated: the kernel does not start, the
         # notebook fails, and the grading run was warned by probe() beforehand.
         sys.exit(f"ecole-ia sandbox: isolation failed, kernel not started: {exc}")
-    os.execvp(command[0], command)
+    # The kernel becomes process 1 of a new PID namespace: when it ends, every process it
+    # started ends with it (no fork bomb outlives grading). This launcher stays as its
+    # parent, ignores the interrupts meant for the kernel, and exits with its status.
+    child = os.fork()
+    if child == 0:
+        try:
+            become_kernel(plan)
+            os.execvp(command[0], command)
+        except OSError as exc:
+            print(f"ecole-ia sandbox: kernel not started: {exc}", file=sys.stderr)
+        os._exit(127)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, lambda *_: os.kill(child, signal.SIGKILL))
+    _, status = os.waitpid(child, 0)
+    sys.exit(os.waitstatus_to_exitcode(status) if status else 0)
 
 
 class SandboxedKernelManager(AsyncKernelManager):

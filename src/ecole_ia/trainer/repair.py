@@ -1,0 +1,117 @@
+"""Rebuild a damaged or tampered submission on the released notebook, before grading.
+
+nbgrader trusts the cells it receives more than it should: a deleted test cell leaves a
+submission "needing manual grading" forever, a duplicated cell stops grading with a misleading
+"old metadata" error, an edited test cell is restored but a deleted answer is not. Instead of
+patching these cases one by one, every submission is rebuilt on the notebook learners were
+given (exercises/<assignment>/): the released cells, in their order, with the original
+tests and locked cells, where each answer cell takes the learner's source. Cells the learner
+added are kept, after the released cell that preceded them, so their helper code still runs.
+
+Every difference is reported in French (`Repair.notes`), for the trainer's report and the
+learner's feedback. The learner's own file is never lost: collect archived it first.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from nbformat import NotebookNode
+
+from ..notebooks import nbgrader_meta
+
+STUB_MARKERS = ("raise NotImplementedError", "VOTRE CODE ICI", "VOTRE RÉPONSE ICI")
+
+
+@dataclass
+class Repair:
+    notebook: NotebookNode
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.notes)
+
+
+def _is_stub(source: str) -> bool:
+    return any(marker in source for marker in STUB_MARKERS)
+
+
+def _choose(candidates: list[NotebookNode]) -> NotebookNode:
+    """Of several copies of one answer cell, the last one the learner filled in."""
+    filled = [c for c in candidates if not _is_stub(c.source)]
+    return (filled or candidates)[-1]
+
+
+def rebuild(released: NotebookNode, submitted: NotebookNode) -> Repair:
+    """The released notebook with the learner's answers and added cells (see module doc)."""
+    template = released.cells
+    position = {nbgrader_meta(c)["grade_id"]: i for i, c in enumerate(template)
+                if nbgrader_meta(c).get("grade_id")}
+    answers_ids = {g for g, i in position.items() if nbgrader_meta(template[i]).get("solution")}
+    notes: list[str] = []
+    known = [c for c in submitted.cells if nbgrader_meta(c).get("grade_id") in position]
+
+    copies: dict[str, list[NotebookNode]] = defaultdict(list)
+    added: dict[int, list[NotebookNode]] = defaultdict(list)  # after released cell i (-1: top)
+    if not known and len(submitted.cells) == len(template):
+        # Metadata stripped (e.g. a copy made in another editor): pair cells by position.
+        notes.append("métadonnées de correction absentes : cellules appariées par leur position")
+        for i, cell in enumerate(submitted.cells):
+            if i in position.values() and nbgrader_meta(template[i]).get("solution"):
+                copies[nbgrader_meta(template[i])["grade_id"]].append(cell)
+    else:
+        if not known:
+            notes.append("métadonnées de correction absentes et cellules ajoutées ou supprimées : "
+                         "les réponses n'ont pas pu être retrouvées")
+        anchor, order, reported = -1, [], set()
+        for cell in submitted.cells:
+            grade_id = nbgrader_meta(cell).get("grade_id")
+            if grade_id in position:
+                anchor = position[grade_id]
+                if grade_id in answers_ids:
+                    copies[grade_id].append(cell)
+                elif anchor in order and grade_id not in reported:
+                    notes.append(f"cellule verrouillée « {grade_id} » en double : copie ignorée")
+                    reported.add(grade_id)
+                elif cell.source != template[anchor].source and grade_id not in reported:
+                    notes.append(f"cellule verrouillée « {grade_id} » modifiée : "
+                                 "la version d'origine a été rétablie")
+                    reported.add(grade_id)
+                order.append(anchor)
+            else:
+                kept = copy.deepcopy(cell)
+                kept.metadata.pop("nbgrader", None)  # an unknown grade id would stop nbgrader
+                added[anchor].append(kept)
+        first_seen = list(dict.fromkeys(order))
+        if first_seen != sorted(first_seen):
+            notes.append("cellules déplacées : l'ordre d'origine a été rétabli")
+        seen = set(order)
+        for grade_id, i in position.items():
+            if i not in seen:
+                kind = "réponse" if grade_id in answers_ids else "verrouillée"
+                notes.append(f"cellule {kind} « {grade_id} » supprimée : "
+                             + ("comptée sans réponse" if kind == "réponse"
+                                else "la version d'origine a été rétablie"))
+
+    cells = [c for c in added.get(-1, [])]
+    for i, original in enumerate(template):
+        cell = copy.deepcopy(original)
+        grade_id = nbgrader_meta(original).get("grade_id")
+        if grade_id in copies:
+            candidates = copies[grade_id]
+            chosen = _choose(candidates)
+            if len(candidates) > 1:
+                notes.append(f"cellule « {grade_id} » présente {len(candidates)} fois : "
+                             "seule la dernière complétée est corrigée")
+            if chosen.cell_type != original.cell_type:
+                notes.append(f"type de la cellule « {grade_id} » changé "
+                             f"({original.cell_type} → {chosen.cell_type}) : type d'origine rétabli")
+            cell.source = chosen.source
+        cells.append(cell)
+        cells.extend(added.get(i, []))
+    rebuilt = copy.deepcopy(released)
+    rebuilt.cells = cells
+    return Repair(rebuilt, notes)

@@ -1,0 +1,354 @@
+"""The hostile corpus: broken, tampered and malicious submissions graded beside honest ones.
+
+One export holds a submission per case (README, "Security model", lists them). It goes
+through collect and the parallel autograde like any other week, and each case's outcome is
+asserted: honest learners' grades are exact, every submission gets an outcome, the gradebook
+and the course files are intact afterwards, no learner process is left running, and grading
+everything again changes nothing.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import os
+import socket
+import sqlite3
+import zipfile
+from datetime import datetime
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from ecole_ia.contract import fill_answers
+from ecole_ia.notebooks import dumps, nbgrader_meta, read_notebook, solution_cells
+from ecole_ia.trainer import release, workflow
+from ecole_ia.trainer.autograde import SANDBOX_UID, autograde_all
+from ecole_ia.trainer.limits import Limits
+from ecole_ia.trainer.roster import import_roster
+from ecole_ia.trainer.sandbox import probe
+
+import minicourse
+from minicourse import ASSIGNMENT
+
+pytestmark = pytest.mark.slow
+SANDBOX = probe() is None  # isolation cases are only asserted where it can exist
+NB = f"{ASSIGNMENT}.ipynb"
+WHEN = datetime(2026, 11, 26, 9)
+LIMITS = Limits(memory_mb=1536, file_mb=20, processes=64, output_kb=256)
+
+
+def _answer_cell(nb, grade_id):
+    return next(c for c in nb.cells if nbgrader_meta(c).get("grade_id") == grade_id)
+
+
+def _corpus(student, answers, trap_port: int) -> dict[str, tuple[str, object]]:
+    """learner name -> (file name in the export, notebook or raw bytes)."""
+    full = fill_answers(student, answers)
+
+    def with_answers(**changes):
+        return fill_answers(student, {**answers, **changes})
+
+    def edited(nb, change):
+        nb = copy.deepcopy(nb)
+        change(nb)
+        return nb
+
+    def drop(grade_id):
+        return lambda nb: nb.cells.remove(_answer_cell(nb, grade_id))
+
+    def duplicate_answer(nb):  # the stub copy first, the filled copy after it
+        cell = _answer_cell(nb, "q1-reponse")
+        stub = nbformat.from_dict(dict(cell))
+        stub.source = _answer_cell(student, "q1-reponse").source
+        nb.cells.insert(nb.cells.index(cell), stub)
+
+    def move_last_question_first(nb):
+        q4 = [c for c in nb.cells if nbgrader_meta(c).get("grade_id", "").startswith("q4")]
+        for c in q4:
+            nb.cells.remove(c)
+        nb.cells[1:1] = q4
+
+    def weaken_test(nb):
+        _answer_cell(nb, "q1-tests").source = "print('tests réussis')"
+
+    def answer_as_markdown(nb):
+        _answer_cell(nb, "q2-reponse").cell_type = "markdown"
+        _answer_cell(nb, "q2-reponse").pop("outputs", None)
+        _answer_cell(nb, "q2-reponse").pop("execution_count", None)
+
+    def strip_metadata(nb):
+        for c in nb.cells:
+            c.metadata.pop("nbgrader", None)
+
+    helper = nbformat.v4.new_code_cell("def aide(x):\n    return x * x")
+
+    def add_helper_cell(nb):
+        nb.cells.insert(1, helper)
+        _answer_cell(nb, "q1-reponse").source = "def carre(x):\n    return aide(x)"
+
+    old_format = nbformat.writes(nbformat.convert(copy.deepcopy(full), 3)).encode()
+    contained = _machine_attacks(with_answers, answers, trap_port) if SANDBOX else {}
+    always_equal = ("class Egal:\n    def __eq__(self, autre): return True\n"
+                    "    def __ne__(self, autre): return False\n")
+    return {
+        # honest learners: their grades must be exact
+        "Honnête Complet": (NB, full),
+        "Honnête Partiel": (NB, with_answers(**{"q1-reponse": "def carre(x):\n    return x * 2"})),
+        "Zoé-Marie de La Tour d'Auvergne": ("mini carrés (copie) é.ipynb", full),
+        # damaged or tampered notebooks: rebuilt on the released version
+        "Test Supprime": (NB, edited(full, drop("q2-tests"))),
+        "Reponse Supprimee": (NB, edited(full, drop("q3-reponse"))),
+        "Cellule Dupliquee": (NB, edited(full, duplicate_answer)),
+        "Cellules Deplacees": (NB, edited(full, move_last_question_first)),
+        "Test Modifie": (NB, edited(with_answers(**{"q1-reponse": "def carre(x):\n    return 0"}),
+                                    weaken_test)),
+        "Type Change": (NB, edited(full, answer_as_markdown)),
+        "Metadonnees Supprimees": (NB, edited(full, strip_metadata)),
+        "Cellule Ajoutee": (NB, edited(full, add_helper_cell)),
+        "Ancien Format": (NB, old_format),
+        "Json Invalide": (NB, b'{"cells": [{"cell_type": "code", "sou'),
+        # cheats
+        "Toujours Egal": (NB, with_answers(**{
+            g: always_equal + f"def {name}(*args):\n    return Egal()"
+            for g, name in [("q1-reponse", "carre"), ("q2-reponse", "somme"),
+                            ("q3-reponse", "est_pair"), ("q4-reponse", "saluer")]})),
+        "Builtins Remplaces": (NB, with_answers(**{
+            "q4-reponse": always_equal + "import builtins\n_vrai = isinstance\n"
+                          "builtins.isinstance = lambda o, t: (t is str and _vrai(o, Egal)) "
+                          "or _vrai(o, t)\ndef saluer(prenom):\n    return Egal()"})),
+        "Noyau Modifie": (NB, with_answers(**{
+            "q2-reponse": "ip = get_ipython()\n_run = ip.run_cell\n"
+                          "ip.run_cell = lambda cellule, *a, **k: _run('pass', *a, **k)\n"
+                          "def somme(valeurs):\n    return 0"})),
+        "Sortie Sys Exit": (NB, with_answers(**{
+            "q3-reponse": answers["q3-reponse"] + "\nimport sys\nsys.exit(0)"})),
+        "Faux Succes": (NB, with_answers(**{
+            "q1-reponse": "print('Tous les tests sont réussis ✔ 4/4')\n"
+                          "def carre(x):\n    return 0"})),
+        # attacks on the machine
+        "Boucle Infinie": (NB, with_answers(**{"q1-reponse": "while True:\n    pass"})),
+        "Bombe Memoire": (NB, with_answers(**{
+            "q2-reponse": "bombe = bytearray(8 * 2**30)\n" + answers["q2-reponse"]})),
+        "Sortie Geante": (NB, with_answers(**{
+            "q4-reponse": "print('x' * (3 * 2**30))\n" + answers["q4-reponse"]})),
+        "Sortie Fleuve": (NB, with_answers(**{
+            "q4-reponse": "while True:\n    print('x' * 1000)\n" + answers["q4-reponse"]})),
+        "Crash Noyau": (NB, with_answers(**{
+            "q2-reponse": "import ctypes\nctypes.string_at(0)"})),
+        **contained,
+    }
+
+
+def _machine_attacks(with_answers, answers, trap_port):
+    """Cases that would harm an unprotected machine: only graded inside the sandbox."""
+    return {
+        "Bombe Fork": (NB, with_answers(**{
+            "q3-reponse": "import os, time\nwhile True:\n    if os.fork() == 0:\n"
+                          "        time.sleep(60)\n        os._exit(0)"})),
+        "Lit Solutions": (NB, with_answers(**{
+            "q1-reponse": "import glob\nvus = glob.glob('../../../../solutions/*/*.ipynb') + "
+                          "glob.glob('../../../submitted/*/*/*.ipynb')\n"
+                          "def carre(x):\n    return -1 if vus else x * x"})),
+        "Ecrit Gradebook": (NB, with_answers(**{
+            "q1-reponse": "import glob\nfor cible in glob.glob('../../../*.db') + "
+                          "glob.glob('../../../../*.py'):\n    try:\n"
+                          "        open(cible, 'w').write('détruit')\n    except OSError:\n"
+                          "        pass\n" + answers["q1-reponse"]})),
+        "Ouvre Socket": (NB, with_answers(**{
+            "q1-reponse": "import socket\ntry:\n"
+                          f"    socket.create_connection(('127.0.0.1', {trap_port}), timeout=2)\n"
+                          "    fuite = True\nexcept OSError:\n    fuite = False\n"
+                          "def carre(x):\n    return -1 if fuite else x * x"})),
+    }
+
+
+def _slug(name):
+    from slugify import slugify
+    return slugify(name)
+
+
+def _sandbox_processes() -> list[str]:
+    """Processes still running under the grading sandbox's user ids."""
+    left = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            uid = int(next(l for l in status.read_text().splitlines() if l.startswith("Uid:")).split()[1])
+        except (OSError, StopIteration, ValueError):
+            continue
+        if SANDBOX_UID <= uid < SANDBOX_UID + 4000:
+            left.append(status.parent.name)
+    return left
+
+
+def _files_digest(course) -> dict[str, str]:
+    watched = [course.root / "nbgrader_config.py",
+               *sorted((course.root / "solutions").rglob("*")),
+               *sorted((course.root / "exercises").rglob("*"))]
+    return {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in watched if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    root = tmp_path_factory.mktemp("hostile") / "course"
+    course = minicourse.make(root)
+    trap = socket.socket()
+    trap.bind(("127.0.0.1", 0))
+    trap.listen()
+    student = read_notebook(course.exercises / ASSIGNMENT / NB)
+    source = read_notebook(course.solutions / ASSIGNMENT / NB)
+    answers = {g: source.cells[i].source for g, i in solution_cells(source).items()}
+    corpus = _corpus(student, answers, trap.getsockname()[1])
+    rows = "\n".join(f"{n.split(' ', 1)[0]};{n.split(' ', 1)[1]};" for n in corpus)
+    (root / "promo.csv").write_text("prénom;nom;email\n" + rows + "\n", encoding="utf-8")
+    import_roster(root / "promo.csv", workflow.db_url(course))
+    release.register(course, ASSIGNMENT)
+    export = root / "export.zip"
+    with zipfile.ZipFile(export, "w") as zf:
+        for i, (name, (file_name, content)) in enumerate(corpus.items()):
+            info = zipfile.ZipInfo(f"{name}_{i}_assignsubmission_file_/{file_name}",
+                                   WHEN.timetuple()[:6])
+            info.flag_bits |= 0x800
+            zf.writestr(info, content if isinstance(content, bytes) else dumps(content))
+        info = zipfile.ZipInfo("Honnête Complet_0_assignsubmission_file_/brouillon.txt",
+                               WHEN.timetuple()[:6])
+        zf.writestr(info, b"notes")
+    workflow.collect(course, ASSIGNMENT, export, None)
+    before = _files_digest(course)
+    warnings = []
+    results = {r.learner: r for r in autograde_all(course, ASSIGNMENT, workers=2, timeout=5,
+                                                    limits=LIMITS, on_warning=warnings.append)}
+    trap.close()
+    return course, results, before, warnings
+
+
+def outcome(graded, name):
+    return graded[1][_slug(name)]
+
+
+def scores(result):
+    return {q.grade_id: q.score for q in result.questions}
+
+
+def test_every_submission_gets_an_outcome(graded):
+    course, results, *_ = graded
+    assert len(results) == (27 if SANDBOX else 23)
+    assert all(r.status in ("graded", "partial", "rejected") for r in results.values())
+    for r in results.values():
+        assert r.status == "graded" or r.reason, f"{r.learner}: {r.status} without a reason"
+
+
+def test_honest_learners_get_exact_grades(graded):
+    for name, total in [("Honnête Complet", 4), ("Honnête Partiel", 3),
+                        ("Zoé-Marie de La Tour d'Auvergne", 4)]:
+        r = outcome(graded, name)
+        assert (r.status, r.score, r.anomalies) == ("graded", total, []), name
+
+
+@pytest.mark.parametrize("name, total, note", [
+    ("Test Supprime", 4, "cellule verrouillée « q2-tests » supprimée"),
+    ("Reponse Supprimee", 3, "cellule réponse « q3-reponse » supprimée"),
+    ("Cellule Dupliquee", 4, "« q1-reponse » présente 2 fois"),
+    ("Cellules Deplacees", 4, "cellules déplacées"),
+    ("Test Modifie", 3, "cellule verrouillée « q1-tests » modifiée"),
+    ("Type Change", 4, "type de la cellule « q2-reponse » changé"),
+    ("Metadonnees Supprimees", 4, "cellules appariées par leur position"),
+    ("Cellule Ajoutee", 4, None),
+    ("Ancien Format", 4, "ancien format de notebook (v3) converti"),
+])
+def test_damaged_notebooks_are_graded_against_the_original_tests(graded, name, total, note):
+    r = outcome(graded, name)
+    assert (r.status, r.score) == ("graded", total), (name, r.reason, r.anomalies)
+    if note:
+        assert any(note in a for a in r.anomalies), (name, r.anomalies)
+    else:
+        assert r.anomalies == [], (name, r.anomalies)
+
+
+def test_invalid_json_is_rejected_with_a_reason_the_learner_can_act_on(graded):
+    r = outcome(graded, "Json Invalide")
+    assert r.status == "rejected" and "JupyterLab" in r.reason
+
+
+@pytest.mark.parametrize("name, lost", [
+    ("Toujours Egal", {"q1-tests", "q2-tests", "q3-tests", "q4-tests"}),
+    ("Builtins Remplaces", {"q4-tests"}),
+    ("Faux Succes", {"q1-tests"}),
+])
+def test_cheats_lose_their_points(graded, name, lost):
+    r = outcome(graded, name)
+    got = scores(r)
+    assert {g for g, s in got.items() if s == 0} == lost, (name, got)
+
+
+def test_a_kernel_patched_to_skip_the_tests_is_caught_and_flagged(graded):
+    r = outcome(graded, "Noyau Modifie")
+    assert r.status == "partial" and "noyau modifié" in r.reason
+    assert r.score == 1  # q1 passed before the patch; nothing after it is trusted
+
+
+def test_sys_exit_in_a_cell_does_not_stop_grading(graded):
+    r = outcome(graded, "Sortie Sys Exit")
+    assert r.status == "graded" and r.score == 4
+
+
+@pytest.mark.parametrize("name, question, reason", [
+    ("Boucle Infinie", "q1-tests", "temps limite dépassé"),
+    ("Sortie Fleuve", "q4-tests", "sortie trop volumineuse"),
+    ("Sortie Geante", "q4-tests", None),
+    ("Bombe Memoire", "q2-tests", None),
+])
+def test_runaway_code_fails_its_question_only(graded, name, question, reason):
+    r = outcome(graded, name)
+    got = scores(r)
+    assert got[question] == 0 and sum(got.values()) == 3, (name, got, r.reason)
+    if reason:
+        assert reason in r.reason
+
+
+def test_a_crashing_kernel_is_rejected_with_a_reason(graded):
+    r = outcome(graded, "Crash Noyau")
+    assert r.status == "rejected" and "noyau" in r.reason
+
+
+@pytest.mark.skipif(not SANDBOX, reason="no namespace sandbox on this machine")
+def test_a_fork_bomb_is_contained(graded):
+    r = outcome(graded, "Bombe Fork")
+    got = scores(r)
+    assert got["q3-tests"] == 0 and sum(got.values()) == 3, (got, r.reason)
+    assert _sandbox_processes() == [], "learner processes survived grading"
+
+
+@pytest.mark.skipif(not SANDBOX, reason="no namespace sandbox on this machine")
+@pytest.mark.parametrize("name", ["Lit Solutions", "Ouvre Socket", "Ecrit Gradebook"])
+def test_learner_code_cannot_reach_beyond_its_folder(graded, name):
+    r = outcome(graded, name)
+    assert (r.status, r.score) == ("graded", 4), (name, scores(r), r.reason)
+
+
+def test_gradebook_and_course_files_are_intact(graded):
+    course, results, before, _ = graded
+    db = course.grading / "gradebook.db"
+    with sqlite3.connect(db) as con:
+        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        graded_ids = {row[0] for row in con.execute(
+            "SELECT student.id FROM submitted_assignment JOIN student "
+            "ON submitted_assignment.student_id = student.id")}
+    assert {r.learner for r in results.values() if r.status != "rejected"} <= graded_ids
+    assert _files_digest(course) == before
+
+
+def test_sandbox_state_is_reported(graded):
+    *_, warnings = graded
+    assert (warnings == []) == SANDBOX
+
+
+def test_grading_again_changes_nothing(graded):
+    course, results, *_ = graded
+    again = {r.learner: r for r in autograde_all(course, ASSIGNMENT, workers=2, timeout=5,
+                                                  limits=LIMITS)}
+    for learner, first in results.items():
+        second = again[learner]
+        assert (second.status, second.score, scores(second)) == \
+            (first.status, first.score, scores(first)), learner
