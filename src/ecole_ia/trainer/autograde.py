@@ -132,6 +132,7 @@ def _grade_one(root: str, assignment: str, learner: str,
     config = grader.course_config(course)
     config.Execute.timeout = timeout
     config.GuardedExecute.max_output_kb = _LIMITS.output_kb
+    config.GuardedExecute.notebook_timeout = _LIMITS.notebook_seconds
     if _SANDBOX_PLAN:
         config.KernelManager.transport = "ipc"
         config.SandboxedKernelManager.sandbox_plan = _SANDBOX_PLAN

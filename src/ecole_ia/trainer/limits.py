@@ -3,7 +3,8 @@
 Applied inside each grading worker process before nbgrader starts a kernel, so the kernel
 inherits them (POSIX only). They stop the commonest accidents — a memory bomb, a runaway
 file, a CPU-bound loop that the per-cell timeout cannot interrupt, the trainer's secrets
-in environment variables — but they are not a sandbox: see the README's security notes.
+in environment variables. The sandbox (sandbox.py) adds isolation: see the README's
+security model.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ class Limits:
     cpu_seconds: int = 900    # CPU time per process, a backstop behind the per-cell timeout
     processes: int = 128      # processes and threads of a sandboxed kernel (fork bombs)
     output_kb: int = 1024     # what a notebook may print, all cells together
+    notebook_seconds: int = 600  # wall-clock time for a whole notebook
 
 
 def clean_environment() -> None:
