@@ -54,6 +54,22 @@ def _cell_id(cell, index: int, used: set[str]) -> str:
     return candidate
 
 
+def _merge_streams(outputs: list) -> list:
+    """Consecutive prints to the same stream as one output: the kernel splits them at
+    varying places from run to run, which would change the stored lesson for nothing."""
+    merged = []
+    for out in outputs:
+        if (out.get("output_type") == "stream" and merged
+                and merged[-1].get("output_type") == "stream"
+                and merged[-1].get("name") == out.get("name")):
+            text = out["text"] if isinstance(out["text"], str) else "".join(out["text"])
+            previous = merged[-1]["text"]
+            merged[-1]["text"] = (previous if isinstance(previous, str) else "".join(previous)) + text
+        else:
+            merged.append(out)
+    return merged
+
+
 def normalise(nb: nbformat.NotebookNode, keep_outputs: bool) -> nbformat.NotebookNode:
     """A normalised copy of `nb` (the input is not modified)."""
     nb = copy.deepcopy(nb)
@@ -73,6 +89,8 @@ def normalise(nb: nbformat.NotebookNode, keep_outputs: bool) -> nbformat.Noteboo
             if not keep_outputs:
                 cell.outputs = []
                 cell.execution_count = None
+            else:
+                cell.outputs = _merge_streams(cell.outputs)
         else:
             cell.pop("outputs", None)
             cell.pop("execution_count", None)
