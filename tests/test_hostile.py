@@ -352,3 +352,29 @@ def test_grading_again_changes_nothing(graded):
         second = again[learner]
         assert (second.status, second.score, scores(second)) == \
             (first.status, first.score, scores(first)), learner
+
+
+def test_patched_test_helpers_are_put_back_before_the_tests(tmp_path):
+    """Monkeypatching what the tests call (numpy's and math's helpers) does not fool them."""
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    from ecole_ia.trainer.execute import GuardedExecute
+
+    def cell(source, **meta):
+        return new_code_cell(source, metadata={"nbgrader": {
+            "grade": False, "solution": False, "locked": True, **meta}})
+
+    nb = new_notebook(cells=[
+        cell("import math\nimport numpy as np"),
+        cell("np.testing.assert_allclose = lambda *a, **k: None\n"
+             "math.isclose = lambda *a, **k: True\ndef f():\n    return 1.0",
+             solution=True, locked=False, grade_id="q1-reponse"),
+        cell("np.testing.assert_allclose(f(), 2.0)", grade=True, grade_id="q1-tests", points=1),
+        cell("assert math.isclose(f(), 2.0)", grade=True, grade_id="q2-tests", points=1),
+    ])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    GuardedExecute(timeout=30).preprocess(nb, {"metadata": {"path": str(tmp_path)}})
+    for test in nb.cells[2:]:
+        errors = [o.ename for o in test.outputs if o.output_type == "error"]
+        assert errors == ["AssertionError"], (test.source, errors)
