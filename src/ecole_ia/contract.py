@@ -175,7 +175,9 @@ def find_leaks(course: Course, assignment: str, generated: dict[str, bytes]) -> 
         committed = course.exercises / assignment / path.name
         if committed.is_file():
             versions.append(read_notebook(committed))
-        visible = "\n".join(c.source for nb in versions for c in nb.cells)
+        # Whole lines: a short solution line (`FROM releve`) inside a longer visible line
+        # (`SELECT COUNT(*) FROM releve`) gives nothing away.
+        visible = {ln.strip() for nb in versions for c in nb.cells for ln in c.source.splitlines()}
         source = read_notebook(path)
         # A line also written outside the markers (e.g. a def line) is public anyway.
         public = {ln.strip() for cell in source.cells for ln in unmarked_lines(cell.source)}
