@@ -3,7 +3,8 @@
 
 1. plain `nbgrader autograde ASSIGNMENT` (nbgrader grades submissions one after another);
 2. ecole-ia's grader with one worker, to measure each submission's own grading time;
-3. ecole-ia's parallel grader with one worker per core.
+3. ecole-ia's parallel grader with one worker per core;
+4. the same without the sandbox (`isolate=False`), to measure what isolation costs.
 
 "limit" is the sum of per-submission grading times (run 2) divided by the number of cores:
 what perfect parallelism would reach. Peak memory is the largest total RSS of the process
@@ -93,7 +94,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="ecole-ia-bench-") as tmp:
         tmp = Path(tmp)
         runs = {}
-        for name in ("nbgrader", "single", "parallel"):
+        for name in ("nbgrader", "single", "parallel", "no-sandbox"):
             course = fresh_course(source, tmp / name, assignment)
             learners = len(list((course.grading / "submitted").iterdir()))
             with PeakMemory() as memory:
@@ -107,7 +108,7 @@ def main() -> None:
                 else:
                     workers = 1 if name == "single" else args.cores
                     results = autograde_all(course, assignment, workers=workers,
-                                            timeout=args.timeout)
+                                            timeout=args.timeout, isolate=name != "no-sandbox")
                 wall = time.perf_counter() - started
             runs[name] = (wall, memory.peak, results)
             print(f"{name:>9}: {wall:6.1f} s wall, peak memory {memory.peak / 2**20:6.0f} MiB "
@@ -123,6 +124,8 @@ def main() -> None:
     print(f"speed-up over nbgrader: {seq / par:.2f}x   (target >= 1.8x on 2 cores)")
     print(f"limit (sum of per-submission times {per_submission:.1f} s / {args.cores} cores): "
           f"{limit:.1f} s;  parallel / limit = {par / limit:.2f}   (target <= 1.25)")
+    print(f"sandbox cost: parallel {par:.1f} s vs {runs['no-sandbox'][0]:.1f} s without "
+          f"({par / runs['no-sandbox'][0] - 1:+.0%})")
 
 
 if __name__ == "__main__":

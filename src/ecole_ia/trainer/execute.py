@@ -16,14 +16,16 @@ and the test helpers put back before every test cell.
 
 from __future__ import annotations
 
+import os
 import secrets
 import time
 
+from jupyter_client.manager import AsyncKernelManager
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute
-from traitlets import Integer
+from traitlets import Integer, Unicode
 
-from .sandbox import SandboxedKernelManager
+from .sandbox import LAUNCHER
 
 OUTPUT_LIMIT_ERROR = "OutputLimitError"
 NOTEBOOK_TIMEOUT_ERROR = "NotebookTimeoutError"
@@ -86,6 +88,31 @@ _ecole_ia_limiter_sortie({limit})
 del _ecole_ia_limiter_sortie
 """
 RESTORE = "_ecole_ia_retablir(); _ecole_ia_temoin = {nonce!r}"
+
+
+class SandboxedKernelManager(AsyncKernelManager):
+    """A kernel manager whose kernels start inside the sandbox described in sandbox.py."""
+
+    sandbox_plan = Unicode("", help="Plan.encode() of the sandbox; empty = no sandbox").tag(
+        config=True)
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        if self.sandbox_plan:
+            # A network namespace cuts TCP between nbgrader and the kernel; Unix sockets in
+            # the runtime folder (which the sandbox keeps) still connect them. Absolute
+            # paths: nbgrader and the kernel do not share a working folder.
+            from jupyter_core.paths import jupyter_runtime_dir
+            from uuid import uuid4
+
+            stem = os.path.join(jupyter_runtime_dir(), f"k-{uuid4().hex[:12]}")
+            self.transport, self.connection_file, self.ip = "ipc", stem + ".json", stem + "-ipc"
+
+    def format_kernel_cmd(self, extra_arguments=None):
+        command = super().format_kernel_cmd(extra_arguments)
+        if not self.sandbox_plan:
+            return command
+        return [*LAUNCHER, self.sandbox_plan, "--", *command]
 
 
 def _ok(reply: dict | None) -> bool:

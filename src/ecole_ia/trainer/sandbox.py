@@ -1,7 +1,7 @@
 """Run a learner's kernel in a sandbox made of Linux namespaces, without Docker.
 
 nbgrader starts one kernel per notebook. In a grading worker, kernels are started through
-`SandboxedKernelManager`, which puts `python -m ecole_ia.trainer.sandbox PLAN -- <kernel
+`execute.SandboxedKernelManager`, which puts `python -S .../sandbox.py PLAN -- <kernel
 command>` in front of the usual command. This launcher, still privileged, then:
 
 1. enters a new mount namespace and a new network namespace (only a loopback, brought up,
@@ -37,8 +37,6 @@ import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from jupyter_client.manager import AsyncKernelManager
-from traitlets import Unicode
 
 CLONE_NEWNS, CLONE_NEWNET, CLONE_NEWUSER = 0x00020000, 0x40000000, 0x10000000
 CLONE_NEWPID = 0x20000000
@@ -67,6 +65,11 @@ class Plan:
     @classmethod
     def decode(cls, text: str) -> "Plan":
         return cls(**json.loads(text))
+
+
+# Runs this file as a plain script (stdlib only, no site-packages): the launcher starts
+# once per notebook, and importing the ecole_ia package would cost it a quarter second.
+LAUNCHER = [sys.executable, "-S", str(Path(__file__).resolve())]
 
 
 class SandboxError(OSError):
@@ -186,9 +189,9 @@ def _connection_file(command: list[str]) -> str | None:
 
 
 def main(argv: list[str]) -> None:
-    """`python -m ecole_ia.trainer.sandbox PLAN -- KERNEL COMMAND...`"""
+    """`python -S sandbox.py PLAN -- KERNEL COMMAND...`"""
     if len(argv) < 3 or argv[1] != "--":
-        sys.exit("usage: python -m ecole_ia.trainer.sandbox PLAN -- COMMAND...")
+        sys.exit("usage: python -S sandbox.py PLAN -- COMMAND...")
     plan, command = Plan.decode(argv[0]), argv[2:]
     connection = _connection_file(command)
     if connection:
@@ -218,32 +221,6 @@ def main(argv: list[str]) -> None:
     sys.exit(os.waitstatus_to_exitcode(status) if status else 0)
 
 
-class SandboxedKernelManager(AsyncKernelManager):
-    """A kernel manager whose kernels start inside the sandbox (see the module docstring)."""
-
-    sandbox_plan = Unicode("", help="Plan.encode() of the sandbox; empty = no sandbox").tag(
-        config=True)
-
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        if self.sandbox_plan:
-            # A network namespace cuts TCP between nbgrader and the kernel; Unix sockets in
-            # the runtime folder (which the sandbox keeps) still connect them. Absolute
-            # paths: nbgrader and the kernel do not share a working folder.
-            from jupyter_core.paths import jupyter_runtime_dir
-            from uuid import uuid4
-
-            stem = os.path.join(jupyter_runtime_dir(), f"k-{uuid4().hex[:12]}")
-            self.transport, self.connection_file, self.ip = "ipc", stem + ".json", stem + "-ipc"
-
-    def format_kernel_cmd(self, extra_arguments=None):
-        command = super().format_kernel_cmd(extra_arguments)
-        if not self.sandbox_plan:
-            return command
-        return [sys.executable, "-m", "ecole_ia.trainer.sandbox", self.sandbox_plan, "--",
-                *command]
-
-
 def default_plan(course_root: Path | None, uid: int | None) -> Plan:
     """Hide the course and the home folder; keep the Python installation and ecole_ia."""
     import ecole_ia
@@ -270,9 +247,8 @@ def probe(timeout: float = 30) -> str | None:
     with tempfile.TemporaryDirectory(prefix="ecole-ia-probe-") as workdir:
         try:
             done = subprocess.run(
-                [sys.executable, "-m", "ecole_ia.trainer.sandbox", plan.encode(), "--",
-                 sys.executable, "-c", check], capture_output=True, text=True,
-                timeout=timeout, cwd=workdir)
+                [*LAUNCHER, plan.encode(), "--", sys.executable, "-c", check],
+                capture_output=True, text=True, timeout=timeout, cwd=workdir)
         except (OSError, subprocess.TimeoutExpired) as exc:
             return str(exc)
     if done.returncode != 0 or "sandboxed as" not in done.stdout:
