@@ -135,6 +135,9 @@ def _corpus(student, answers, trap_port: int) -> dict[str, tuple[str, object]]:
             "q4-reponse": "print('x' * (3 * 2**30))\n" + answers["q4-reponse"]})),
         "Sortie Fleuve": (NB, with_answers(**{
             "q4-reponse": "while True:\n    print('x' * 1000)\n" + answers["q4-reponse"]})),
+        "Fichier Geant": (NB, with_answers(**{
+            "q2-reponse": "with open('gros.bin', 'wb') as f:\n    f.write(b'0' * 50 * 2**20)\n"
+                          + answers["q2-reponse"]})),
         "Crash Noyau": (NB, with_answers(**{
             "q2-reponse": "import ctypes\nctypes.string_at(0)"})),
         **contained,
@@ -233,7 +236,7 @@ def scores(result):
 
 def test_every_submission_gets_an_outcome(graded):
     course, results, *_ = graded
-    assert len(results) == (27 if SANDBOX else 23)
+    assert len(results) == (28 if SANDBOX else 24)
     assert all(r.status in ("graded", "partial", "rejected") for r in results.values())
     for r in results.values():
         assert r.status == "graded" or r.reason, f"{r.learner}: {r.status} without a reason"
@@ -298,6 +301,7 @@ def test_sys_exit_in_a_cell_does_not_stop_grading(graded):
     ("Sortie Fleuve", "q4-tests", "sortie trop volumineuse"),
     ("Sortie Geante", "q4-tests", None),
     ("Bombe Memoire", "q2-tests", None),
+    ("Fichier Geant", "q2-tests", None),
 ])
 def test_runaway_code_fails_its_question_only(graded, name, question, reason):
     r = outcome(graded, name)
@@ -378,3 +382,24 @@ def test_patched_test_helpers_are_put_back_before_the_tests(tmp_path):
     for test in nb.cells[2:]:
         errors = [o.ename for o in test.outputs if o.output_type == "error"]
         assert errors == ["AssertionError"], (test.source, errors)
+
+
+def test_without_the_sandbox_grading_warns_and_goes_on(tmp_path, monkeypatch):
+    """Where namespaces are unavailable, the trainer is told and honest work is still graded."""
+    from ecole_ia.trainer import sandbox
+
+    monkeypatch.setattr(sandbox, "probe", lambda: "user namespaces are disabled")
+    course = minicourse.make(tmp_path / "course")
+    release.register(course, ASSIGNMENT)
+    student = read_notebook(course.exercises / ASSIGNMENT / NB)
+    source = read_notebook(course.solutions / ASSIGNMENT / NB)
+    answers = {g: source.cells[i].source for g, i in solution_cells(source).items()}
+    folder = course.grading / "submitted" / "honnete" / ASSIGNMENT
+    folder.mkdir(parents=True)
+    (folder / NB).write_text(dumps(fill_answers(student, answers)), "utf-8")
+    warnings = []
+    [result] = autograde_all(course, ASSIGNMENT, workers=1, timeout=20,
+                             on_warning=warnings.append)
+    assert (result.status, result.score) == ("graded", 4)
+    assert len(warnings) == 1 and "NOT isolated" in warnings[0]
+    assert "user namespaces are disabled" in warnings[0]
