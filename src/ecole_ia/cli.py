@@ -314,7 +314,8 @@ def _print_results(results) -> None:
     colours = {"graded": "green", "partial": "yellow", "rejected": "red"}
     for r in results:
         table.add_row(r.learner, f"{r.score:g}/{r.max_score:g}" if r.status != "rejected" else "—",
-                      f"[{colours[r.status]}]{r.status}[/]", r.reason)
+                      f"[{colours[r.status]}]{r.status}[/]",
+                      "; ".join(filter(None, [r.reason] + [f"réparé : {a}" for a in r.anomalies])))
     out.print(table)
 
 
