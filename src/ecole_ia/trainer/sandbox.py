@@ -58,6 +58,7 @@ class Plan:
     uid: int | None = None                             # unprivileged id the kernel runs as
     max_processes: int = 256                           # RLIMIT_NPROC for that id
     tmp_mb: int = 256                                  # size of the private /tmp and /dev/shm
+    user_namespace: bool | None = None                 # None: only when not root
 
     def encode(self) -> str:
         return json.dumps(asdict(self))
@@ -110,16 +111,20 @@ def _inside(path: str, folder: str) -> bool:
     return path == folder or path.startswith(folder.rstrip("/") + "/")
 
 
-def enter(plan: Plan, workdir: str) -> None:
-    """Isolate this process (and what it execs) as described in the module docstring."""
-    privileged = os.geteuid() == 0
+def _enter_namespaces(flags: int, user_namespace: bool) -> None:
     uid, gid = os.geteuid(), os.getegid()
-    flags = CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID | (0 if privileged else CLONE_NEWUSER)
     _call("unshare", flags)
-    if not privileged:  # map ourselves to root inside the new user namespace
+    if user_namespace:  # map ourselves to root inside the new user namespace
         Path("/proc/self/setgroups").write_text("deny")
         Path("/proc/self/uid_map").write_text(f"0 {uid} 1")
         Path("/proc/self/gid_map").write_text(f"0 {gid} 1")
+
+
+def enter(plan: Plan, workdir: str) -> None:
+    """Isolate this process (and what it execs) as described in the module docstring."""
+    use_userns = plan.user_namespace if plan.user_namespace is not None else os.geteuid() != 0
+    flags = CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID | (CLONE_NEWUSER if use_userns else 0)
+    _enter_namespaces(flags, use_userns)
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
     _loopback_up()
 
@@ -163,7 +168,12 @@ def enter(plan: Plan, workdir: str) -> None:
 def become_kernel(plan: Plan) -> None:
     """In the first process of the new PID namespace: own /proc, no privileges left."""
     _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
-    if os.geteuid() == 0 and plan.uid is not None and not _in_user_namespace():
+    if _in_user_namespace():
+        # Without root there is no other user id to drop to, and "root" of a user namespace
+        # could unmount the covers it made. One more user and mount namespace locks every
+        # mount made so far together: they can no longer be undone one by one.
+        _enter_namespaces(CLONE_NEWUSER | CLONE_NEWNS, True)
+    elif os.geteuid() == 0 and plan.uid is not None:
         resource.setrlimit(resource.RLIMIT_NPROC, (plan.max_processes, plan.max_processes))
         os.setgroups([])
         os.setgid(plan.uid)
@@ -175,7 +185,8 @@ def become_kernel(plan: Plan) -> None:
 
 
 def _in_user_namespace() -> bool:
-    return Path("/proc/self/uid_map").read_text().split()[1:2] != ["0"]
+    # The initial user namespace maps every id to itself: "0 0 4294967295".
+    return Path("/proc/self/uid_map").read_text().split() != ["0", "0", "4294967295"]
 
 
 def _chown_tree(top: str, uid: int) -> None:
