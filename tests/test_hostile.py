@@ -403,3 +403,26 @@ def test_without_the_sandbox_grading_warns_and_goes_on(tmp_path, monkeypatch):
     assert (result.status, result.score) == ("graded", 4)
     assert len(warnings) == 1 and "NOT isolated" in warnings[0]
     assert "user namespaces are disabled" in warnings[0]
+
+
+@pytest.mark.skipif(not SANDBOX, reason="no namespace sandbox on this machine")
+@pytest.mark.parametrize("user_namespace", [False, True], ids=["own-uid", "user-namespace"])
+def test_sandboxed_code_cannot_undo_the_sandbox(tmp_path, user_namespace):
+    """Unmounting the cover over the course or writing system files fails, with a separate
+    user id (root trainer) and with a user namespace (the fallback without root)."""
+    import subprocess
+    import sys
+
+    from ecole_ia.trainer import sandbox
+
+    course = Path(__file__).resolve().parents[1]
+    plan = sandbox.default_plan(course, uid=None if user_namespace else SANDBOX_UID + 3999)
+    plan.user_namespace = user_namespace
+    code = ("import ctypes, os\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+            f"libc.umount2({str(course).encode()!r}, 2)\n"
+            f"print(os.path.exists({str(course / 'solutions')!r}))\n"
+            "try:\n    open('/etc/ecole-ia-test', 'w')\n    print('written')\n"
+            "except OSError:\n    print('refused')\n")
+    done = subprocess.run([*sandbox.LAUNCHER, plan.encode(), "--", sys.executable, "-c", code],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=60)
+    assert done.stdout.split() == ["False", "refused"], done.stderr
