@@ -129,10 +129,22 @@ def autograde(config: Config, assignment: str, student: str) -> str:
     coursedir = CourseDirectory(config=config)
     coursedir.assignment_id = assignment
     coursedir.student_id = student
-    app = Autograde(coursedir=coursedir, config=config)
-    app.force = True
-    app.create_student = True
-    return run_app(app, f"nbgrader autograde {assignment} for {student!r}")
+    for attempt in (1, 2):
+        app = Autograde(coursedir=coursedir, config=config)
+        app.force = True
+        app.create_student = True
+        try:
+            return run_app(app, f"nbgrader autograde {assignment} for {student!r}")
+        except GraderError as exc:
+            # A kernel that never started says nothing about the notebook (an overloaded
+            # machine): try once more before reporting it.
+            if attempt == 2 or not any(m in str(exc) for m in KERNEL_START_FAILURES):
+                raise
+    raise AssertionError("unreachable")
+
+
+KERNEL_START_FAILURES = ("Kernel died before replying to kernel_info",
+                         "Kernel didn't respond in")
 
 
 @dataclass(frozen=True)

@@ -98,15 +98,17 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        if self.sandbox_plan:
-            # A network namespace cuts TCP between nbgrader and the kernel; Unix sockets in
-            # the runtime folder (which the sandbox keeps) still connect them. Absolute
-            # paths: nbgrader and the kernel do not share a working folder.
-            from jupyter_core.paths import jupyter_runtime_dir
-            from uuid import uuid4
+        # Unix sockets (the ipc transport), sandbox or not: a network namespace cuts TCP
+        # between nbgrader and the kernel, and kernels started in parallel can race for
+        # the same free TCP port ("Kernel died before replying to kernel_info"). Absolute,
+        # unique paths in the runtime folder (which the sandbox keeps).
+        from jupyter_core.paths import jupyter_runtime_dir
+        from uuid import uuid4
 
-            stem = os.path.join(jupyter_runtime_dir(), f"k-{uuid4().hex[:12]}")
-            self.transport, self.connection_file, self.ip = "ipc", stem + ".json", stem + "-ipc"
+        runtime = jupyter_runtime_dir()
+        os.makedirs(runtime, exist_ok=True)
+        stem = os.path.join(runtime, f"k-{uuid4().hex[:12]}")
+        self.transport, self.connection_file, self.ip = "ipc", stem + ".json", stem + "-ipc"
 
     def format_kernel_cmd(self, extra_arguments=None):
         command = super().format_kernel_cmd(extra_arguments)
