@@ -23,6 +23,7 @@ from .. import grader
 from ..course import Course
 from ..notebooks import nbgrader_meta, read_notebook
 from ..errors import CourseError, NotebookError
+from ..messages import FRIENDLY, learner_message  # noqa: F401  (re-exported)
 from .limits import Limits, apply as apply_limits
 from .repair import rebuild
 from . import sandbox
@@ -149,28 +150,6 @@ def _grade_one(root: str, assignment: str, learner: str,
     except Exception as exc:  # anything else is reported for this learner only
         error = f"{type(exc).__name__}: {exc}"
     return learner, error, time.perf_counter() - started, anomalies
-
-
-FRIENDLY = {
-    "AssertionError": "test non réussi",
-    "NotImplementedError": "pas encore de réponse (la cellule contient encore raise NotImplementedError())",
-    "NameError": "nom inconnu",
-    "CellTimeoutError": "temps limite dépassé (boucle infinie ?)",
-    "SyntaxError": "erreur de syntaxe",
-    "TypeError": "erreur de type",
-    "MemoryError": "mémoire dépassée : le code demande trop de mémoire",
-    "OSError": "erreur d'entrée-sortie (fichier trop gros ?)",
-    "OutputLimitError": "sortie trop volumineuse",
-    "NotebookTimeoutError": "temps total du notebook dépassé",
-    "KernelTamperError": "noyau modifié pour fausser les tests",
-    "PermissionError": "accès refusé (le code ne peut écrire que dans son propre dossier)",
-}
-
-
-def learner_message(ename: str, evalue: str) -> str:
-    """The French line a learner reads for a failed test cell."""
-    label = FRIENDLY.get(ename, ename)
-    return f"{label} : {evalue}" if evalue and ename != "NotImplementedError" else label
 
 
 # Errors that make a grading partial, and how the report names them (French).
