@@ -14,6 +14,7 @@ import hashlib
 import os
 import socket
 import sqlite3
+import stat
 import zipfile
 from datetime import datetime
 from pathlib import Path
@@ -84,6 +85,15 @@ def _corpus(student, answers, trap_port: int) -> dict[str, tuple[str, object]]:
 
     helper = nbformat.v4.new_code_cell("def aide(x):\n    return x * x")
 
+    def forged_cell(grade_id):
+        # A test cell of the learner's own claiming 100 points (copied, or on purpose).
+        def change(nb):
+            cell = nbformat.v4.new_code_cell("assert True", metadata={"nbgrader": {
+                "grade": True, "solution": False, "locked": True, "points": 100,
+                "grade_id": grade_id, "schema_version": 3}})
+            nb.cells.insert(len(nb.cells) // 2, cell)
+        return change
+
     def add_helper_cell(nb):
         nb.cells.insert(1, helper)
         _answer_cell(nb, "q1-reponse").source = "def carre(x):\n    return aide(x)"
@@ -109,6 +119,12 @@ def _corpus(student, answers, trap_port: int) -> dict[str, tuple[str, object]]:
         "Cellule Ajoutee": (NB, edited(full, add_helper_cell)),
         "Ancien Format": (NB, old_format),
         "Json Invalide": (NB, b'{"cells": [{"cell_type": "code", "sou'),
+        "Metadonnees Forgees": (NB, edited(full, forged_cell("bonus-100-points"))),
+        "Grade Id Reutilise": (NB, edited(full, forged_cell("q1-tests"))),
+        # reads a file a symbolic link in the export would bring (see LINKED below)
+        "Lien Solutions": (NB, with_answers(**{
+            "q1-reponse": "import os\nvu = os.path.exists('corrige.ipynb')\n"
+                          "def carre(x):\n    return -1 if vu else x * x"})),
         # cheats
         "Toujours Egal": (NB, with_answers(**{
             g: always_equal + f"def {name}(*args):\n    return Egal()"
@@ -142,6 +158,19 @@ def _corpus(student, answers, trap_port: int) -> dict[str, tuple[str, object]]:
             "q2-reponse": "import ctypes\nctypes.string_at(0)"})),
         **contained,
     }
+
+
+# Zip members stored with a symlink mode (`zip --symlinks`), pointing out of the export.
+LINKED = {"Lien Solutions": {"corrige.ipynb": "{course}/solutions/{assignment}/{nb}",
+                             "notes.txt": "/etc/passwd"}}
+
+
+def _symlink_member(name: str, target: str) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, WHEN.timetuple()[:6])
+    info.flag_bits |= 0x800
+    info.create_system = 3
+    info.external_attr = (stat.S_IFLNK | 0o777) << 16
+    return info
 
 
 def _machine_attacks(with_answers, answers, trap_port):
@@ -214,10 +243,16 @@ def graded(tmp_path_factory):
                                    WHEN.timetuple()[:6])
             info.flag_bits |= 0x800
             zf.writestr(info, content if isinstance(content, bytes) else dumps(content))
+            for link, target in LINKED.get(name, {}).items():
+                target = target.format(course=course.root, assignment=ASSIGNMENT, nb=NB)
+                zf.writestr(_symlink_member(f"{name}_{i}_assignsubmission_file_/{link}",
+                                            target), target)
         info = zipfile.ZipInfo("Honnête Complet_0_assignsubmission_file_/brouillon.txt",
                                WHEN.timetuple()[:6])
         zf.writestr(info, b"notes")
-    workflow.collect(course, ASSIGNMENT, export, None)
+    collected = workflow.collect(course, ASSIGNMENT, export, None)
+    linked = next(c for c in collected.collected if c.learner.id == _slug("Lien Solutions"))
+    assert sorted(linked.links) == ["corrige.ipynb", "notes.txt"], linked.notes
     before = _files_digest(course)
     warnings = []
     results = {r.learner: r for r in autograde_all(course, ASSIGNMENT, workers=2, timeout=5,
@@ -236,7 +271,7 @@ def scores(result):
 
 def test_every_submission_gets_an_outcome(graded):
     course, results, *_ = graded
-    assert len(results) == (28 if SANDBOX else 24)
+    assert len(results) == (31 if SANDBOX else 27)
     assert all(r.status in ("graded", "partial", "rejected") for r in results.values())
     for r in results.values():
         assert r.status == "graded" or r.reason, f"{r.learner}: {r.status} without a reason"
@@ -267,6 +302,28 @@ def test_damaged_notebooks_are_graded_against_the_original_tests(graded, name, t
         assert any(note in a for a in r.anomalies), (name, r.anomalies)
     else:
         assert r.anomalies == [], (name, r.anomalies)
+
+
+@pytest.mark.parametrize("name, note", [
+    ("Metadonnees Forgees", "cellule ajoutée « bonus-100-points » avec des métadonnées"),
+    ("Grade Id Reutilise", "métadonnées de correction de la cellule « q1-tests » modifiées"),
+])
+def test_forged_grading_metadata_is_ignored_and_flagged(graded, name, note):
+    """A cell of the learner's own claiming points: honest answers keep their points, the
+    maximum stays the assignment's, and the trainer and the learner are told."""
+    r = outcome(graded, name)
+    assert (r.status, r.score, r.max_score) == ("graded", 4, 4), (name, r.reason, r.anomalies)
+    assert any(note in a for a in r.anomalies), (name, r.anomalies)
+
+
+def test_a_symbolic_link_in_the_export_never_reaches_the_graded_folder(graded):
+    """A zip member linking to the solutions is dropped at collect: the code looking for it
+    finds nothing, so the learner gets exactly the honest grade."""
+    course, *_ = graded
+    r = outcome(graded, "Lien Solutions")
+    assert (r.status, r.score) == ("graded", 4), (r.reason, scores(r))
+    submitted = course.grading / "submitted" / _slug("Lien Solutions") / ASSIGNMENT
+    assert sorted(p.name for p in submitted.iterdir()) == [NB, "timestamp.txt"]
 
 
 def test_invalid_json_is_rejected_with_a_reason_the_learner_can_act_on(graded):

@@ -5,13 +5,21 @@ roster on its *own* name only (nbgrader's zip_collect matches against the whole 
 work under bogus ids). Every version ever received is archived under
 grading/collected/<assignment>/<learner>/vNNN/ and never overwritten; the latest by
 submission time is copied to grading/submitted/<learner>/<assignment>/ for grading.
+
+Symbolic links are never followed: a learner's export could point a link at the course's
+solutions or at any file the trainer can read, and the target's contents would then be
+graded beside (and readable by) the learner's code. A link, whether it is a file or folder
+of an unzipped export or a zip member with a symlink mode, is dropped with a note for the
+trainer; its target is never opened.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
+import stat
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
@@ -37,6 +45,7 @@ class Collected:
     graded_version: int = 0          # the version now in submitted/ (the latest in time)
     notes: list[str] = field(default_factory=list)  # renamed notebook, extra files…
     rejected: str | None = None      # why nothing gradable was found (French)
+    links: list[str] = field(default_factory=list)  # symbolic links dropped, never followed
 
 
 @dataclass(frozen=True)
@@ -72,9 +81,15 @@ def _zip_name(info: zipfile.ZipInfo) -> str:
         return info.filename
 
 
-def _extract_zip(archive: Path, dest: Path) -> dict[Path, datetime]:
-    """Extract safely (no path escapes the destination); return each file's time."""
-    times = {}
+def _is_zip_symlink(info: zipfile.ZipInfo) -> bool:
+    """A member stored with a Unix symlink mode (what `zip --symlinks` and `unzip` honour)."""
+    return info.create_system == 3 and stat.S_ISLNK(info.external_attr >> 16)
+
+
+def _extract_zip(archive: Path, dest: Path) -> tuple[dict[Path, datetime], list[Path]]:
+    """Extract safely (no path escapes the destination, no link is created); return each
+    file's time, and where the symbolic links that were dropped would have been."""
+    times, links = {}, []
     try:
         with zipfile.ZipFile(archive) as zf:
             for info in zf.infolist():
@@ -82,32 +97,88 @@ def _extract_zip(archive: Path, dest: Path) -> dict[Path, datetime]:
                 if info.is_dir() or not parts or parts[0] == "/" or ".." in parts:
                     continue
                 target = dest.joinpath(*parts)
+                if _is_zip_symlink(info):
+                    links.append(target)  # its content is a path: never written, never read
+                    continue
                 target.parent.mkdir(parents=True, exist_ok=True)
                 with zf.open(info) as src, open(target, "wb") as out:
                     shutil.copyfileobj(src, out)
                 times[target] = datetime(*info.date_time)
     except zipfile.BadZipFile:
         raise CourseError(f"{archive}: not a valid zip file; download the export again") from None
-    return times
+    return times, links
+
+
+def _listdir(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.name not in IGNORED)
 
 
 def _entries(root: Path) -> list[Path]:
-    entries = sorted(p for p in root.iterdir() if p.name not in IGNORED)
+    entries = _listdir(root)
     # Some platforms wrap everything in one folder named after the assignment: look inside.
-    while len(entries) == 1 and entries[0].is_dir() and not _looks_like_submission(entries[0]):
-        entries = sorted(p for p in entries[0].iterdir() if p.name not in IGNORED)
+    while (len(entries) == 1 and _is_real_dir(entries[0])
+           and not _looks_like_submission(entries[0])):
+        entries = _listdir(entries[0])
     return entries
 
 
+def _is_real_dir(path: Path) -> bool:
+    return path.is_dir() and not path.is_symlink()
+
+
 def _looks_like_submission(folder: Path) -> bool:
-    return any(p.suffix == ".ipynb" for p in folder.iterdir())
+    return any(p.suffix == ".ipynb" and not p.is_symlink() for p in folder.iterdir())
 
 
-def _files(entry: Path) -> list[Path]:
+def _walk(entry: Path) -> tuple[list[Path], list[Path]]:
+    """The regular files of a submission and the symbolic links found in it. Links (to a
+    file or a folder) are listed, never followed, so nothing outside the export is read."""
+    if entry.is_symlink():
+        return [], [entry]
     if entry.is_file():
-        return [entry]
-    return sorted(p for p in entry.rglob("*") if p.is_file()
-                  and not any(part in IGNORED for part in p.relative_to(entry).parts))
+        return [entry], []
+    files, links = [], []
+    for folder, dirs, names in os.walk(entry, followlinks=False):
+        here = Path(folder)
+        dirs[:] = [d for d in dirs if d not in IGNORED]
+        for name in dirs + names:
+            path = here / name
+            if path.is_symlink():
+                links.append(path)
+            elif name in names and name not in IGNORED and path.is_file():
+                files.append(path)  # sockets, fifos and devices are skipped too
+    return sorted(files), sorted(links)
+
+
+NBGRADER_TIMESTAMP = "timestamp.txt"  # written by `nbgrader submit` beside the notebooks
+
+
+def _parse_time(text: str) -> datetime | None:
+    """nbgrader's submission time ("2026-12-04 17:59:00.123456 UTC"), as naive local time
+    like the due date and zip times; None when unreadable."""
+    from dateutil import parser, tz
+
+    try:
+        parsed = parser.parse(text.strip(), tzinfos=lambda name, offset: tz.gettz(name))
+    except (ValueError, OverflowError):
+        return None
+    return parsed.astimezone().replace(tzinfo=None) if parsed.tzinfo else parsed
+
+
+def _timestamp(files: list[Path], times: dict[Path, datetime]) -> datetime:
+    """When the submission was handed in: nbgrader's timestamp.txt when the export has one
+    (the shallowest), else the newest file time (zip entry times, or modification times)."""
+    for stamp_file in sorted((f for f in files if f.name == NBGRADER_TIMESTAMP),
+                             key=lambda f: len(f.parts)):
+        parsed = _parse_time(stamp_file.read_text("utf-8", errors="replace"))
+        if parsed:
+            return parsed
+    return max((times.get(f) or datetime.fromtimestamp(f.stat().st_mtime) for f in files
+                if f.name != NBGRADER_TIMESTAMP), default=datetime.now())
+
+
+def _relative_names(paths: list[Path], base: Path) -> list[str]:
+    return [p.name if p == base else p.relative_to(base).as_posix() for p in paths]
 
 
 # -- matching -----------------------------------------------------------------------------
@@ -191,8 +262,9 @@ def _select_notebooks(files: list[Path], base: Path, expected: list[str]
     for name in missing:
         notes.append(f"notebook {name} absent")
     result = {name: path.read_bytes() for name, path in chosen.items()}
-    for extra in (f for f in files if f not in chosen.values()):
-        rel = extra.name if extra == base else extra.relative_to(base).as_posix()
+    for extra in (f for f in files if f not in chosen.values()
+                  and f.name != NBGRADER_TIMESTAMP):  # read by _timestamp, rewritten below
+        [rel] = _relative_names([extra], base)
         if rel not in result:
             result[rel] = extra.read_bytes()
             notes.append(f"fichier supplémentaire conservé : {rel}")
@@ -209,40 +281,59 @@ def collect(export: Path, assignment: str, roster: list[Learner], expected: list
     report = CollectReport(assignment)
     with tempfile.TemporaryDirectory(prefix="ecole-ia-collect-") as tmp:
         if export.is_file():
-            times = _extract_zip(export, Path(tmp))
+            times, zip_links = _extract_zip(export, Path(tmp))
             root = Path(tmp)
         else:
-            times, root = {}, export
+            times, zip_links, root = {}, [], export
         received: dict[str, list[tuple[Learner, Path]]] = {}
         for entry in _entries(root):
             learner, why = match_learner(entry.name, roster)
-            if learner is None:
-                # Kept aside, never dropped: the trainer can attribute it by hand.
-                aside = grading / "collected" / assignment / "_non-attribues" / entry.name
-                if not aside.exists():
-                    if entry.is_dir():
-                        shutil.copytree(entry, aside)
-                    else:
-                        aside.parent.mkdir(parents=True, exist_ok=True)
-                        shutil.copy2(entry, aside)
+            if entry.is_symlink():
+                # A whole submission that is a link: nothing of it is read or copied.
+                report.unmatched.append(Unmatched(
+                    entry.name, "lien symbolique ignoré (jamais suivi) : un envoi doit être un "
+                                "fichier ou un dossier, pas un lien"))
+            elif learner is None:
+                _set_aside(entry, grading / "collected" / assignment / "_non-attribues")
                 report.unmatched.append(Unmatched(entry.name, why))
             else:
                 received.setdefault(learner.id, []).append((learner, entry))
         for learner_id, entries in received.items():
             for learner, entry in entries:
-                files = _files(entry)
-                stamp = max((times.get(f) or datetime.fromtimestamp(f.stat().st_mtime)
-                             for f in files), default=datetime.now())
+                files, links = _walk(entry)
+                links += [p for p in zip_links if p == entry or entry in p.parents]
+                stamp = _timestamp(files, times)
                 report.collected.append(
-                    _archive(learner, entry, files, stamp, assignment, expected, grading, due))
+                    _archive(learner, entry, files, links, stamp, assignment, expected,
+                             grading, due))
     collected_ids = {c.learner.id for c in report.collected}
     report.missing = [l for l in roster if l.id not in collected_ids]
     return report
 
 
-def _archive(learner, entry, files, stamp, assignment, expected, grading, due) -> Collected:
+def _set_aside(entry: Path, folder: Path) -> None:
+    """Keep an unattributed submission for the trainer (never dropped), links left out."""
+    aside = folder / entry.name
+    if aside.exists():
+        return
+    if entry.is_dir():
+        files, _ = _walk(entry)
+        for f in files:
+            target = aside / f.relative_to(entry)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(f, target, follow_symlinks=False)
+    else:
+        aside.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(entry, aside, follow_symlinks=False)
+
+
+def _archive(learner, entry, files, links, stamp, assignment, expected, grading,
+             due) -> Collected:
     contents, notes, rejected = _select_notebooks(files, entry, expected)
-    item = Collected(learner, entry.name, 0, stamp, notes=notes, rejected=rejected)
+    link_names = _relative_names(links, entry)
+    notes = [f"lien symbolique ignoré (jamais suivi) : {n}" for n in link_names] + notes
+    item = Collected(learner, entry.name, 0, stamp, notes=notes, rejected=rejected,
+                     links=link_names)
     if due and stamp > due:
         item.late_by = stamp - due
     archive = grading / "collected" / assignment / learner.id

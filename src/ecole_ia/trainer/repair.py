@@ -8,6 +8,11 @@ given (exercises/<assignment>/): the released cells, in their order, with the or
 tests and locked cells, where each answer cell takes the learner's source. Cells the learner
 added are kept, after the released cell that preceded them, so their helper code still runs.
 
+Grading metadata is the released notebook's, always: a cell the learner added with nbgrader
+metadata of its own (copied from another notebook, or forged to claim points) keeps its code
+but loses the metadata, and a released cell whose grade, points or kind were edited gets
+the original back. The maximum score is therefore always the assignment's.
+
 Every difference is reported in French (`Repair.notes`), for the trainer's report and the
 learner's feedback. The learner's own file is never lost: collect archived it first.
 """
@@ -22,6 +27,9 @@ from nbformat import NotebookNode
 
 from ..notebooks import nbgrader_meta
 
+# What nbgrader reads to grade a cell; any other key (nbgrader's cell_type, schema) is not
+# a claim on points.
+GRADING_KEYS = ("grade", "solution", "locked", "task", "points", "grade_id")
 STUB_MARKERS = ("raise NotImplementedError", "VOTRE CODE ICI", "VOTRE RÉPONSE ICI")
 
 
@@ -33,6 +41,11 @@ class Repair:
     @property
     def changed(self) -> bool:
         return bool(self.notes)
+
+
+def _grading_meta(cell: NotebookNode) -> dict:
+    meta = nbgrader_meta(cell)
+    return {k: meta.get(k) for k in GRADING_KEYS if meta.get(k) not in (None, False, 0)}
 
 
 def _is_stub(source: str) -> bool:
@@ -66,11 +79,17 @@ def rebuild(released: NotebookNode, submitted: NotebookNode) -> Repair:
         if not known:
             notes.append("métadonnées de correction absentes et cellules ajoutées ou supprimées : "
                          "les réponses n'ont pas pu être retrouvées")
-        anchor, order, reported = -1, [], set()
+        anchor, order, reported, forged = -1, [], set(), set()
         for cell in submitted.cells:
             grade_id = nbgrader_meta(cell).get("grade_id")
             if grade_id in position:
                 anchor = position[grade_id]
+                if (_grading_meta(cell) != _grading_meta(template[anchor])
+                        and grade_id not in forged):
+                    notes.append(f"métadonnées de correction de la cellule « {grade_id} » "
+                                 "modifiées (points, type de cellule notée) : valeurs d'origine "
+                                 "rétablies")
+                    forged.add(grade_id)
                 if grade_id in answers_ids:
                     copies[grade_id].append(cell)
                 elif anchor in order and grade_id not in reported:
@@ -83,7 +102,14 @@ def rebuild(released: NotebookNode, submitted: NotebookNode) -> Repair:
                 order.append(anchor)
             else:
                 kept = copy.deepcopy(cell)
-                kept.metadata.pop("nbgrader", None)  # an unknown grade id would stop nbgrader
+                # Unknown grading metadata would stop nbgrader, or claim points: the cell
+                # stays as the learner's code, without it.
+                if _grading_meta(cell):
+                    what = f"« {grade_id} »" if grade_id else "sans identifiant"
+                    notes.append(f"cellule ajoutée {what} avec des métadonnées de correction "
+                                 "(notée, points) : métadonnées retirées, le code est conservé "
+                                 "sans être noté")
+                kept.metadata.pop("nbgrader", None)
                 added[anchor].append(kept)
         first_seen = list(dict.fromkeys(order))
         if first_seen != sorted(first_seen):
