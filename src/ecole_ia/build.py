@@ -15,6 +15,7 @@ from pathlib import Path
 from . import grader
 from .course import Course
 from .notebooks import normalise, read_notebook, dumps
+from .workspace import ignore_patterns, is_ignored
 
 
 @dataclass(frozen=True)
@@ -53,10 +54,14 @@ def generate(course: Course, assignment: str, scratch: Path) -> dict[str, bytes]
 
 
 def compare(course: Course, assignment: str, generated: dict[str, bytes]) -> list[Drift]:
+    """What differs between exercises/<assignment>/ and `generated`, skipping what nbgrader's
+    configuration ignores (`.ipynb_checkpoints/` left by JupyterLab, `__pycache__/`…)."""
     folder = course.exercises / assignment
+    patterns = ignore_patterns(course)
     on_disk = {
-        p.relative_to(folder).as_posix(): p.read_bytes()
-        for p in sorted(folder.rglob("*")) if p.is_file()
+        rel: p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and not is_ignored(rel := p.relative_to(folder).as_posix(), patterns)
     } if folder.is_dir() else {}
     drift = []
     for rel, content in generated.items():

@@ -1,4 +1,9 @@
-"""The `ecole-ia` command: argument parsing and printing only; the work is in the library."""
+"""The `ecole-ia` command: argument parsing and printing only; the work is in the library.
+
+Each command imports what it needs when it runs (nbgrader, nbclient, pydantic, the trainer's
+machinery): `ecole-ia --help` stays fast and a learner's `ecole-ia check` never loads the
+grader. `benchmarks/cli.py` measures both.
+"""
 
 from __future__ import annotations
 
@@ -12,13 +17,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from . import build as build_lib
-from .contract import check_assignment
 from .course import Course
 from .errors import CourseError
-from .fmt import unformatted
-from .lessons import execute_lesson
-from .syllabus import LEVELS, check_files, load_syllabus, month_table
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Course tools of ecole-ia (RNCP37827): syllabus, build, checks.")
@@ -35,6 +35,7 @@ def _course(root: Path | None) -> Course:
 def _assignments(course: Course, names: list[str] | None) -> list[str]:
     """The named assignments (a planned module's draft may be named explicitly), or by
     default every published one."""
+    from .syllabus import load_syllabus
     syllabus = load_syllabus(course)
     if not names:
         return [m.assignment for m in syllabus.published_assignments()]
@@ -50,6 +51,7 @@ def _assignments(course: Course, names: list[str] | None) -> list[str]:
 @app.command()
 def syllabus(root: RootOption = None) -> None:
     """Show the month-by-month plan and competency coverage; fail if files disagree."""
+    from .syllabus import LEVELS, check_files, load_syllabus, month_table
     course = _course(root)
     plan = load_syllabus(course)
     table = Table(title=f"{plan.program.title} ({plan.program.rncp}) — {plan.program.months} mois")
@@ -90,6 +92,7 @@ def build_cmd(
     root: RootOption = None,
 ) -> None:
     """Regenerate the student versions in exercises/ from solutions/ with nbgrader."""
+    from . import build as build_lib
     course = _course(root)
     drifted = []
     for name in _assignments(course, assignments):
@@ -116,6 +119,7 @@ def fmt(
     root: RootOption = None,
 ) -> None:
     """Normalise every notebook (no outputs in solutions/ and exercises/, stable metadata)."""
+    from .fmt import unformatted
     course = _course(root)
     changed = unformatted(course, write=not check, only=paths)
     for path in changed:
@@ -133,6 +137,8 @@ def run_lessons(
     root: RootOption = None,
 ) -> None:
     """Execute lessons in a fresh kernel and store their outputs (what nbval compares)."""
+    from .lessons import execute_lesson
+    from .syllabus import load_syllabus
     course = _course(root)
     plan = load_syllabus(course)
     chosen = [m for m in plan.modules if m.lesson and (
@@ -153,6 +159,8 @@ def contract(
     root: RootOption = None,
 ) -> None:
     """Prove the grading contract with nbgrader: full marks, zero, wrong answers lose points."""
+    from .contract import check_assignment
+    from .syllabus import load_syllabus
     course = _course(root)
     plan = load_syllabus(course)
     failed = []
@@ -179,7 +187,9 @@ def main() -> None:
     warnings.filterwarnings("ignore", message=".*not in session.*")  # nbgrader's SQLAlchemy use
     warnings.filterwarnings("ignore", category=DeprecationWarning)
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)  # click returns typer.Exit's code, not raises it
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except CourseError as exc:
         err.print(f"[red]error:[/] {exc}", markup=True, highlight=False)
         sys.exit(1)
@@ -188,11 +198,27 @@ def main() -> None:
     except (typer.Abort, KeyboardInterrupt):
         sys.exit(130)
     except Exception as exc:  # click usage errors carry their own message
-        import click
-        if isinstance(exc, click.ClickException):
+        if _is_usage_error(exc):
             exc.show()
             sys.exit(exc.exit_code)
         raise
+
+
+def _is_usage_error(exc: Exception) -> bool:
+    """A click usage error ("No such option"), from typer's vendored click (typer ≥ 0.25) or
+    from click itself (older typer)."""
+    classes = []
+    try:
+        from typer._click.exceptions import ClickException
+        classes.append(ClickException)
+    except ImportError:
+        pass
+    try:
+        import click
+        classes.append(click.ClickException)
+    except ImportError:
+        pass
+    return isinstance(exc, tuple(classes))
 
 
 # -- trainer workflow ---------------------------------------------------------------------
@@ -322,6 +348,7 @@ def _print_results(results) -> None:
 @app.command("feedback")
 def feedback_cmd(assignment: Annotated[str, typer.Argument()], root: RootOption = None) -> None:
     """Write one French HTML feedback page per graded learner (no hidden test source)."""
+    from .syllabus import load_syllabus
     from .trainer import workflow
     course = _course(root)
     paths = workflow.feedback(course, load_syllabus(course), assignment)
@@ -334,6 +361,7 @@ def report_cmd(
     root: RootOption = None,
 ) -> None:
     """Grades (CSV), competency levels (CSV, PNG) and one HTML report for the cohort."""
+    from .syllabus import load_syllabus
     from .trainer import reports, workflow
     course = _course(root)
     syllabus_ = load_syllabus(course)
@@ -353,6 +381,7 @@ def demo(
 ) -> None:
     """The whole weekly cycle on a generated cohort of 24 learners, for real."""
     import tempfile
+    from .syllabus import load_syllabus
     from .trainer import release as release_lib, reports, roster as roster_lib, workflow
     from .trainer.demo import copy_course, first_assignment, make_cohort
 
@@ -383,15 +412,78 @@ def demo(
     out.print(f"[bold green]Open the report:[/] {files.html}")
 
 
+# -- learners (messages in French) -------------------------------------------------------
+
+
+def _learner_error(exc: CourseError) -> typer.Exit:
+    """Print a learner's error in French, without a traceback; the caller raises the result."""
+    from rich.markup import escape
+
+    err.print(f"[red]erreur :[/] {escape(str(exc))}", highlight=False)
+    return typer.Exit(1)
+
+
+@app.command("fetch")
+def fetch_cmd(
+    assignment: Annotated[str, typer.Argument(help="Exercise to copy, e.g. dev-01-premiers-pas.")],
+    to: Annotated[Optional[Path], typer.Option(
+        "--to", help="Your workspace, which receives ASSIGNMENT/ "
+                     "(default: $ECOLE_IA_WORKSPACE, else ~/ecole-ia).")] = None,
+    root: RootOption = None,
+) -> None:
+    """For learners: copy a released exercise (and its data files) into your own workspace,
+    outside the course, and never over work already there."""
+    from rich.markup import escape
+
+    from .workspace import fetch
+
+    try:
+        try:
+            course = _course(root)
+        except CourseError:
+            raise CourseError("dossier du cours introuvable : lancez ecole-ia fetch depuis votre "
+                              "copie du dépôt ecole-ia, ou indiquez-la avec --root.") from None
+        fetched = fetch(course, assignment, to)
+    except CourseError as exc:
+        raise _learner_error(exc) from None
+    out.print(f"[green]✔[/] Exercice copié dans [bold]{escape(str(fetched.folder))}[/] :",
+              highlight=False)
+    for path in fetched.files:
+        out.print(f"  {escape(path.relative_to(fetched.folder).as_posix())}", highlight=False)
+    out.print("Travaillez dans ce dossier (votre copie : les mises à jour du cours ne la "
+              "touchent pas), puis vérifiez votre travail depuis ce dossier :", highlight=False)
+    out.print(f"  cd {escape(str(fetched.folder))} && ecole-ia check", highlight=False)
+
+
 @app.command()
-def check(notebook: Annotated[Path, typer.Argument(help="Your exercise notebook (.ipynb).")]) -> None:
+def check(notebook: Annotated[Optional[Path], typer.Argument(
+        help="Your exercise notebook (.ipynb); default: the one in the current folder.")] = None,
+) -> None:
     """For learners: run your notebook with its visible tests and see, in French, what passes."""
-    from .selfcheck import check_notebook
-    result = check_notebook(notebook)
+    from rich.markup import escape
+
+    _skip_unused_iri_checker()
+    try:
+        from .selfcheck import check_notebook, find_notebook
+        result = check_notebook(notebook or find_notebook(Path.cwd()))
+    except CourseError as exc:  # a learner reads French, and no traceback
+        raise _learner_error(exc) from None
     for q in result.questions:
         mark = "[green]✔[/]" if q.passed else "[red]✘[/]"
-        out.print(f"{mark} {q.title} ({q.points:g} pt) {'' if q.passed else '— ' + q.message}")
+        out.print(f"{mark} {escape(q.label)}" + ("" if q.passed else f" — {escape(q.message)}"),
+                  highlight=False)
     out.print(f"[bold]{result.passed}/{len(result.questions)} questions réussies aux tests visibles.[/] "
-              "Des tests cachés vérifieront aussi des cas particuliers à la correction.")
+              "Des tests cachés vérifieront aussi des cas particuliers à la correction.",
+              highlight=False)
     if result.passed < len(result.questions):
         raise typer.Exit(1)
+
+
+def _skip_unused_iri_checker() -> None:
+    """nbformat imports jsonschema, which imports the optional `rfc3987_syntax` (installed for
+    jupyter-events) to check "iri" string formats; building its grammar costs about 1 s at
+    import (`python -X importtime`), half of a learner's check. Notebook validation never
+    checks formats, so this short process marks the module absent and jsonschema skips that
+    checker. No effect if jsonschema was already imported."""
+    if "jsonschema" not in sys.modules:
+        sys.modules.setdefault("rfc3987_syntax", None)
