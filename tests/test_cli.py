@@ -218,3 +218,36 @@ def test_build_check_passes_after_the_exercise_was_opened_in_jupyterlab(fetched)
                          capture_output=True, text=True)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "up to date" in run.stdout
+
+
+# -- syllabus in an 80-column terminal ------------------------------------------------------
+
+
+def _syllabus_output(*options: str, columns: int = 80) -> list[str]:
+    run = subprocess.run([str(ECOLE_IA), "syllabus", "--root", str(ROOT), *options],
+                         capture_output=True, text=True, env={**os.environ, "COLUMNS": str(columns)})
+    assert run.returncode == 0, run.stdout + run.stderr
+    return run.stdout.splitlines()
+
+
+def test_syllabus_fits_an_80_column_terminal_with_every_title_whole():
+    """At 80 columns: no line wider, nothing cut with an ellipsis, every module's full title
+    readable (wrapped only at spaces), on one line whenever it fits beside the other columns."""
+    from ecole_ia.syllabus import load_syllabus
+
+    lines = _syllabus_output()
+    assert max(len(line) for line in lines) <= 80
+    assert not [line for line in lines if "…" in line]
+    text = " ".join(" ".join(lines).split())
+    plan = load_syllabus(Course(ROOT))
+    for module in plan.modules:
+        assert module.title in text, f"title cut: {module.title!r}"
+        if len(module.title) <= 60:
+            assert any(module.title in line for line in lines), f"wrapped: {module.title!r}"
+    assert "DEV Développement" in text and "--wide" in text
+
+
+def test_syllabus_wide_keeps_the_full_table():
+    lines = _syllabus_output("--wide", columns=200)
+    assert any("Compétences" in line and "Parcours" in line for line in lines)
+    assert any("Développement" in line and "C17·1" in line for line in lines)

@@ -49,24 +49,21 @@ def _assignments(course: Course, names: list[str] | None) -> list[str]:
 
 
 @app.command()
-def syllabus(root: RootOption = None) -> None:
+def syllabus(
+    wide: Annotated[bool, typer.Option(
+        "--wide", help="One full table (phase, track, competencies): for a wide terminal.")] = False,
+    root: RootOption = None,
+) -> None:
     """Show the month-by-month plan and competency coverage; fail if files disagree."""
-    from .syllabus import LEVELS, check_files, load_syllabus, month_table
+    from .syllabus import LEVELS, check_files, load_syllabus
     course = _course(root)
     plan = load_syllabus(course)
-    table = Table(title=f"{plan.program.title} ({plan.program.rncp}) — {plan.program.months} mois")
-    for column in ("Mois", "Phase", "Module", "Parcours", "Compétences", "h", "Statut"):
-        table.add_column(column)
-    tracks = {t.id: t.title for t in plan.tracks}
-    for month, phase, modules in month_table(plan):
-        for i, m in enumerate(modules):
-            table.add_row(str(month) if i == 0 else "", phase if i == 0 else "", m.title,
-                          tracks[m.track], " ".join(f"{c}·{n}" for c, n in m.competencies.items()),
-                          str(m.hours), "[green]publié[/]" if m.status == "published" else "prévu")
-        table.add_section()
-    out.print(table)
-    cov = Table(title="Couverture des compétences (niveau visé le plus haut : 1 imiter, "
-                      "2 adapter, 3 transposer)")
+    out.print(f"[bold]{plan.program.title} ({plan.program.rncp}) — {plan.program.months} mois[/]",
+              highlight=False)
+    for renderable in (_plan_wide(plan) if wide else _plan_by_month(plan)):
+        out.print(renderable, highlight=False)
+    cov = Table(title="Couverture des compétences", caption="niveau visé le plus haut : "
+                "1 imiter, 2 adapter, 3 transposer", title_justify="left")
     for column in ("Code", "Compétence", "Modules", "Niveau max", "Publiés"):
         cov.add_column(column)
     for code, targets in plan.coverage().items():
@@ -81,6 +78,60 @@ def syllabus(root: RootOption = None) -> None:
     if problems:
         raise CourseError("the syllabus and the files disagree:\n"
                           + "\n".join(f"- {p}" for p in problems))
+
+
+def _track_abbreviations(plan) -> dict[str, str]:
+    """Short track names for narrow columns: initials of a compound id ("data-science" → DS),
+    else its first three letters ("developpement" → DEV); the full id if two would clash."""
+    short = {t.id: ("".join(w[0] for w in t.id.split("-")) if "-" in t.id else t.id[:3]).upper()
+             for t in plan.tracks}
+    clashes = {v for v in short.values() if list(short.values()).count(v) > 1}
+    return {k: (k if v in clashes else v) for k, v in short.items()}
+
+
+def _plan_by_month(plan):
+    """The plan for an 80-column terminal: one table per phase, one row per module (month,
+    status, track, hours, full title); titles wrap at word boundaries, never cut."""
+    from .syllabus import month_table
+
+    short = _track_abbreviations(plan)
+    legend = " · ".join(f"{short[t.id]} {t.title}" for t in plan.tracks)
+    yield f"{legend} — [green]✔[/] publié, · prévu\n(tableau complet : ecole-ia syllabus --wide)"
+    by_phase: dict[str, list] = {}
+    for month, phase, modules in month_table(plan):
+        by_phase.setdefault(phase, []).append((month, modules))
+    for phase, months in by_phase.items():
+        table = Table(title=f"{phase} (mois {months[0][0]} à {months[-1][0]})",
+                      title_justify="left", title_style="bold", box=None, pad_edge=False,
+                      show_edge=False)
+        table.add_column("Mois", justify="right", no_wrap=True)
+        table.add_column("", no_wrap=True)
+        table.add_column("Parc.", no_wrap=True)
+        table.add_column("h", justify="right", no_wrap=True)
+        table.add_column("Module", overflow="fold", ratio=1)
+        for month, modules in months:
+            for i, m in enumerate(modules):
+                table.add_row(str(month) if i == 0 else "",
+                              "[green]✔[/]" if m.status == "published" else "·",
+                              short[m.track], str(m.hours), m.title)
+        yield table
+
+
+def _plan_wide(plan):
+    """The full table: phase, module, track, competencies, hours and status per row."""
+    from .syllabus import month_table
+
+    table = Table()
+    for column in ("Mois", "Phase", "Module", "Parcours", "Compétences", "h", "Statut"):
+        table.add_column(column)
+    tracks = {t.id: t.title for t in plan.tracks}
+    for month, phase, modules in month_table(plan):
+        for i, m in enumerate(modules):
+            table.add_row(str(month) if i == 0 else "", phase if i == 0 else "", m.title,
+                          tracks[m.track], " ".join(f"{c}·{n}" for c, n in m.competencies.items()),
+                          str(m.hours), "[green]publié[/]" if m.status == "published" else "prévu")
+        table.add_section()
+    yield table
 
 
 @app.command("build")
