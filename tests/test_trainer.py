@@ -216,6 +216,24 @@ def test_namesakes_are_told_apart_by_platform_number():
     assert learner is None and "nom ambigu" in why and "lms_id" in why
 
 
+def test_namesakes_differ_in_both_reports(tmp_path):
+    """Do the two Hélène Nguyen get distinct rows in notes.csv and rapport.html?"""
+    import csv
+    import re
+
+    course = minicourse.make(tmp_path / "course", build=False)
+    roster = [Learner("helene-nguyen", "Hélène", "Nguyen", lms_id="4100"),
+              Learner("helene-nguyen-2", "Hélène", "Nguyen", lms_id="4123")]
+    files = reports.write_reports(course, load_syllabus(course), roster, [ASSIGNMENT])
+    rows = list(csv.DictReader(files.csv.open(encoding="utf-8")))
+    assert [(r["learner"], r["lms_id"]) for r in rows] == [("helene-nguyen", "4100"),
+                                                           ("helene-nguyen-2", "4123")]
+    html = files.html.read_text("utf-8")
+    cells = re.findall(r"<tr><td>(Hélène Nguyen.*?)</td>", html)
+    assert len(cells) == 2 and cells[0] != cells[1]
+    assert "4123" in cells[1] and "helene-nguyen-2" in cells[1]
+
+
 @pytest.mark.slow
 def test_release_through_nbgrader_exchange(tmp_path):
     """Does `release --exchange` put the student version in nbgrader's exchange folder?"""

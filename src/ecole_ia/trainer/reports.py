@@ -48,7 +48,8 @@ def grades_table(course: Course, syllabus: Syllabus, roster: list[Learner],
             status = r.status if r else "missing"
             score = r.score if r and status != "rejected" else 0.0
             rows.append({
-                "learner": l.id, "prenom": l.first_name, "nom": l.last_name,
+                # The id and the platform's number tell namesakes apart (two Hélène Nguyen).
+                "learner": l.id, "lms_id": l.lms_id, "prenom": l.first_name, "nom": l.last_name,
                 "devoir": assignment, "note": score, "sur": float(points),
                 "pourcentage": round(100 * score / points, 1),
                 "statut": STATUS_FR[status],
