@@ -16,7 +16,7 @@ from ecole_ia.chatbot.dialogue import (CANCELLED, EMPTY_MESSAGE, HAND_OVER, HAND
 from ecole_ia.chatbot.entities import (ROOMS, extract_date, extract_email, extract_entities,
                                        extract_numbers, extract_time, find_room, next_weekday,
                                        words_to_number)
-from ecole_ia.chatbot.faq import format_answer, parse_faq
+from ecole_ia.chatbot.faq import format_answer, parse_faq, school_faq
 from ecole_ia.chatbot.text import has_words, is_question, normalize, tokenize
 from ecole_ia.datasets.intents import INTENTS, train_test_split_intents
 
@@ -273,12 +273,21 @@ def test_time_and_room_helpers():
 # -- FAQ ---------------------------------------------------------------------------------
 
 
-def test_faq_parsing():
+def test_faq_parsing(faq):
     """25 entries from the saved page; text outside sections and sections without id ignored?"""
     html = ('<p>Intro</p><section><h2>Q ?</h2><p>R.</p></section>'
             '<section id="a"><h2>Q2   ?</h2><p>R2 <strong>gras</strong>\n suite.</p></section>')
     entries = parse_faq(html)
     assert [(e.question, e.answer, e.source) for e in entries] == [("Q2 ?", "R2 gras suite.", "a")]
+    assert len(faq.entries) == 25 and faq.entries == list(school_faq())
+
+
+def test_the_saved_faq_page_is_parsed_once(monkeypatch):
+    """Do the bot, its dialogue manager and the tests share one parse of the page?"""
+    import ecole_ia.datasets.faq
+
+    assert school_faq() is school_faq()
+    monkeypatch.setattr(ecole_ia.datasets.faq, "faq_html", lambda: pytest.fail("parsed again"))
     assert len(FaqIndex.from_html().entries) == 25
 
 

@@ -11,6 +11,7 @@ n-grams of question + answer, cosine similarity, a threshold and a margin, the s
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from html.parser import HTMLParser
 
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -87,6 +88,15 @@ def parse_faq(html: str) -> list[FaqEntry]:
     return parser.entries
 
 
+@lru_cache(maxsize=1)
+def school_faq() -> tuple[FaqEntry, ...]:
+    """The entries of the school's saved FAQ page (`faq_html()`), parsed once per process:
+    the bot, the dialogue manager and the tests all read the page through here."""
+    from ecole_ia.datasets.faq import faq_html
+
+    return tuple(parse_faq(faq_html()))
+
+
 def format_answer(found: FaqAnswer) -> str:
     """Aliénor's text for a FaqAnswer, each answer followed by its source; "" if none."""
     lines = ["Plusieurs réponses peuvent vous aider :"] if len(found.entries) > 1 else []
@@ -110,12 +120,8 @@ class FaqIndex:
 
     @classmethod
     def from_html(cls, html: str | None = None, **settings) -> FaqIndex:
-        """An index of the given page, by default the school's saved FAQ (`faq_html()`)."""
-        if html is None:
-            from ecole_ia.datasets.faq import faq_html
-
-            html = faq_html()
-        return cls(parse_faq(html), **settings)
+        """An index of the given page, by default the school's saved FAQ (`school_faq()`)."""
+        return cls(list(school_faq()) if html is None else parse_faq(html), **settings)
 
     def entry(self, source: str) -> FaqEntry:
         """The entry whose anchor is `source` (KeyError if none)."""
