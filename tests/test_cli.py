@@ -149,6 +149,36 @@ def test_build_check_ignores_jupyterlab_checkpoints_but_not_stray_files(tiny_cou
         "exercises/ex-01/brouillon.py is not generated from solutions/ (stray file)"]
 
 
+# -- check's errors: French, what to do, no traceback (no kernel) ------------------------
+
+
+def test_check_without_a_notebook_in_the_folder_says_what_to_do(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = _invoke("check")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.text.startswith("erreur : Aucun notebook (.ipynb) dans le dossier")
+
+
+def test_check_with_two_notebooks_asks_which_one(tmp_path, monkeypatch):
+    for name in ("a.ipynb", "b.ipynb"):
+        (tmp_path / name).write_text("{}", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = _invoke("check")
+    assert result.exit_code == 1 and "Plusieurs notebooks" in result.text and "a.ipynb, b.ipynb" in result.text
+
+
+@pytest.mark.parametrize("content, expected", [
+    (None, "est introuvable"),
+    ('{"cells": [', "n'est pas un notebook lisible"),
+])
+def test_check_of_a_missing_or_broken_file_is_explained_in_french(tmp_path, content, expected):
+    path = tmp_path / "mon travail.ipynb"
+    if content is not None:
+        path.write_text(content, encoding="utf-8")
+    result = _invoke("check", str(path))
+    assert result.exit_code == 1 and expected in result.text and "Traceback" not in result.output
+
+
 # -- check, for real: blank and solved, from the learner's workspace ----------------------
 
 
