@@ -482,8 +482,7 @@ def fetch_cmd(
                      "(default: $ECOLE_IA_WORKSPACE, else ~/ecole-ia).")] = None,
     root: RootOption = None,
 ) -> None:
-    """For learners: copy a released exercise (and its data files) into your own workspace,
-    outside the course, and never over work already there."""
+    """For learners: copy an exercise and its data into your own workspace, never over your work."""
     from rich.markup import escape
 
     from .workspace import fetch
