@@ -15,7 +15,7 @@ c.CourseDirectory.feedback_directory = "grading/feedback"
 c.CourseDirectory.db_url = "sqlite:///grading/gradebook.db"
 # Authoring files kept beside a solution must never reach learners.
 c.CourseDirectory.ignore = [
-    ".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "wrong_answers.yml",
+    ".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "wrong_answers.yml", "grid.yml",
 ]
 
 # What a learner sees in place of a solution (French, as every learner-facing text).

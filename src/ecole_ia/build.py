@@ -23,13 +23,14 @@ class Drift:
     """One file of exercises/ that differs from what nbgrader generates now."""
 
     path: str       # relative to the course root
-    problem: str    # "missing", "differs" or "not generated"
+    problem: str    # "missing", "differs", "not generated" or "grid"
 
     def __str__(self) -> str:
         hints = {
             "missing": "is missing",
             "differs": "differs from what nbgrader generates from solutions/",
             "not generated": "is not generated from solutions/ (stray file)",
+            "grid": "does not show the criteria of grid.yml as they are now",
         }
         return f"{self.path} {hints[self.problem]}"
 
@@ -77,12 +78,47 @@ def compare(course: Course, assignment: str, generated: dict[str, bytes]) -> lis
 
 
 def drift(course: Course, assignment: str) -> list[Drift]:
+    grid_changes = sync_grid(course, assignment, write=False)
     with tempfile.TemporaryDirectory(prefix="ecole-ia-build-") as scratch:
-        return compare(course, assignment, generate(course, assignment, Path(scratch)))
+        return grid_changes + compare(course, assignment,
+                                      generate(course, assignment, Path(scratch)))
+
+
+def sync_grid(course: Course, assignment: str, write: bool) -> list[Drift]:
+    """Bring the criteria cells of solutions/<assignment>/ in line with its grid.yml
+    (grids.py): with `write`, rewrite the notebooks that differ; return them either way.
+    Raises CourseError for what only the author can fix."""
+    from .errors import CourseError
+    from .grids import grid_path, is_task, load_grid, sync, unplaced
+    from .notebooks import notebook_paths, write_notebook
+    from .syllabus import load_syllabus
+
+    path = grid_path(course.solutions, assignment)
+    grid = load_grid(path, course.relative(path))
+    notebooks = {p: read_notebook(p) for p in notebook_paths(course.solutions / assignment)}
+    if grid is None and not any(is_task(c) for nb in notebooks.values() for c in nb.cells):
+        return []  # nothing graded on a grid
+    syllabus = load_syllabus(course)
+    module = syllabus.module_for_assignment(assignment)
+    labels = {c.code: c.label for c in syllabus.competencies}
+    problems = unplaced(grid, list(notebooks.values()), course.relative(path)) if grid else []
+    changed = []
+    for nb_path, nb in notebooks.items():
+        result = sync(nb, grid, labels, list(module.competencies), course.relative(nb_path))
+        problems += result.problems
+        if result.changed:
+            changed.append(Drift(course.relative(nb_path), "grid"))
+            if write:
+                write_notebook(normalise(result.notebook, keep_outputs=False), nb_path)
+    if problems:
+        raise CourseError("\n".join(problems))
+    return changed
 
 
 def build(course: Course, assignment: str) -> list[Drift]:
-    """Regenerate exercises/<assignment>/; return what changed (empty: already up to date)."""
+    """Regenerate exercises/<assignment>/; return what changed (empty: already up to date).
+    The criteria cells of solutions/ are first rewritten from grid.yml."""
+    grid_changes = sync_grid(course, assignment, write=True)
     with tempfile.TemporaryDirectory(prefix="ecole-ia-build-") as scratch:
         generated = generate(course, assignment, Path(scratch))
         changes = compare(course, assignment, generated)
@@ -94,4 +130,4 @@ def build(course: Course, assignment: str) -> list[Drift]:
                 target = folder / rel
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(content)
-        return changes
+        return grid_changes + changes

@@ -21,7 +21,8 @@ from .errors import NotebookError
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 # Cell metadata worth keeping: nbgrader's, the lock flags nbgrader sets, and tags (nbval's
 # `nbval-ignore-output` and friends). Everything else is editor noise (scroll state, timings).
-KEPT_CELL_METADATA = ("nbgrader", "tags", "deletable", "editable")
+# `ecole_ia`: which answer a grid criterion judges (grids.py, grading/hand_grades.py).
+KEPT_CELL_METADATA = ("nbgrader", "ecole_ia", "tags", "deletable", "editable")
 BEGIN_SOLUTION, END_SOLUTION = "### BEGIN SOLUTION", "### END SOLUTION"
 BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 
@@ -104,13 +105,15 @@ def normalise(nb: nbformat.NotebookNode, keep_outputs: bool) -> nbformat.Noteboo
 
 @dataclass(frozen=True)
 class GradedCell:
-    """A cell that carries points: autograded tests, or an answer a trainer grades by hand."""
+    """A cell that carries points: autograded tests, an answer a trainer grades by hand, or a
+    criterion of the grid (an nbgrader task cell, see grids.py) a trainer scores."""
 
     grade_id: str
     points: float
     index: int
-    autograded: bool  # False for manually graded answers (markdown or code)
+    autograded: bool  # False for manually graded answers and criteria
     source: str
+    criterion: bool = False  # an nbgrader task cell
 
 
 def nbgrader_meta(cell) -> dict:
@@ -121,11 +124,13 @@ def graded_cells(nb) -> list[GradedCell]:
     result = []
     for index, cell in enumerate(nb.cells):
         meta = nbgrader_meta(cell)
-        if meta.get("grade"):
-            autograded = cell.cell_type == "code" and not meta.get("solution", False)
+        if meta.get("grade") or meta.get("task"):
+            autograded = (cell.cell_type == "code" and not meta.get("solution", False)
+                          and not meta.get("task"))
             result.append(
                 GradedCell(meta.get("grade_id", f"cell {index + 1}"),
-                           float(meta.get("points", 0) or 0), index, autograded, cell.source)
+                           float(meta.get("points", 0) or 0), index, autograded, cell.source,
+                           bool(meta.get("task")))
             )
     return result
 
