@@ -17,9 +17,13 @@ from __future__ import annotations
 
 import ast
 import copy
+import os
 import shutil
 import tempfile
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from multiprocessing import get_context
 from pathlib import Path
 
 import nbformat
@@ -136,12 +140,19 @@ class ContractReport:
 
 
 def check_metadata(course: Course, syllabus: Syllabus, assignment: str) -> list[str]:
-    """Clause 6, and the minimum number of autograded questions."""
+    """Clause 6, and the minimum number of autograded questions. Criteria of grid.yml
+    (grids.py) count as graded cells; the answers they judge carry no points."""
     module = syllabus.module_for_assignment(assignment)
     problems, seen, total, autograded = [], {}, 0.0, 0
+    try:
+        problems += [f"{d}: run `ecole-ia build {assignment}`"
+                     for d in build.sync_grid(course, assignment, write=False)]
+    except CourseError as exc:
+        problems += str(exc).splitlines()
     for path in notebook_paths(course.solutions / assignment):
         nb = read_notebook(path)
         where = course.relative(path)
+        judged = {c.metadata.get("ecole_ia", {}).get("answer") for c in nb.cells}
         for index, cell in enumerate(nb.cells):
             grade_id = nbgrader_meta(cell).get("grade_id")
             if grade_id is None:
@@ -151,7 +162,7 @@ def check_metadata(course: Course, syllabus: Syllabus, assignment: str) -> list[
                                 f"(already in {seen[grade_id]}); grade ids must be unique")
             seen[grade_id] = f"{where} cell {index + 1}"
         for cell in graded_cells(nb):
-            if cell.points <= 0:
+            if cell.points <= 0 and cell.grade_id not in judged:
                 problems.append(f"{where}: graded cell {cell.grade_id!r} (cell {cell.index + 1}) "
                                 "has no points; give it points or make it ungraded")
             total += cell.points
@@ -260,23 +271,95 @@ def _failures(autograded_nb) -> dict[str, str]:
     return failures
 
 
+JOBS_VARIABLE = "ECOLE_IA_CONTRACT_JOBS"
+
+
+def default_jobs() -> int:
+    """Submissions graded at once: $ECOLE_IA_CONTRACT_JOBS, else 2. Half of a grading is
+    waiting (a kernel starting, replies polled), so two at a time fill a core even when
+    pytest-xdist already runs one worker per core."""
+    value = os.environ.get(JOBS_VARIABLE, "")
+    return max(1, int(value)) if value.isdigit() else 2
+
+
+def candidate_config(course: Course, scratch: Path, student: str):
+    """The course's nbgrader configuration for grading `student` in the scratch course, with
+    a gradebook of the submission's own: a copy of the one generate_assignment filled (the
+    assignment, its notebooks and test cells), so that parallel gradings never share a
+    database and each submission's scores are read from its own gradebook."""
+    gradebook = scratch / "gradebooks" / f"{student}.db"
+    if not gradebook.exists():
+        gradebook.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(scratch / "gradebook.db", gradebook)
+    config = grader.scratch_config(course, scratch, gradebook)
+    # Scores are recorded before the kernel is stopped: killing it saves the second or so
+    # a kernel that imported pandas takes to exit gracefully.
+    config.Execute.shutdown_kernel = "immediate"
+    return config
+
+
+def autograde_candidate(course: Course, assignment: str, scratch: Path,
+                        student: str) -> str | None:
+    """nbgrader's Autograde (the course's preprocessors, a fresh kernel) for one submission
+    already in scratch/submitted/; returns the grader's error, if any. Runs in a pool worker."""
+    try:
+        grader.autograde(candidate_config(course, scratch, student), assignment, student)
+    except grader.GraderError as exc:
+        return str(exc)
+    return None
+
+
+_pool: ProcessPoolExecutor | None = None
+_pool_size = 0
+
+
+def _worker_pool(jobs: int) -> ProcessPoolExecutor:
+    """Grading processes kept for the life of this one (nbgrader imported once per worker).
+    spawn: a worker starts clean, with no event loop or thread inherited from pytest."""
+    global _pool, _pool_size
+    if _pool is None or _pool_size != jobs:
+        if _pool is not None:
+            _pool.shutdown(wait=False, cancel_futures=True)
+        _pool, _pool_size = ProcessPoolExecutor(max_workers=jobs,
+                                                mp_context=get_context("spawn")), jobs
+    return _pool
+
+
+def _discard_pool() -> None:
+    global _pool
+    _pool = None
+
+
 def grade_candidates(course: Course, assignment: str, scratch: Path,
-                     submissions: dict[str, dict[str, object]]) -> dict[str, Candidate]:
-    """Autograde each submission {student: {notebook name: nb}} with nbgrader, read scores."""
-    config = grader.scratch_config(course, scratch)
-    db_url = config.CourseDirectory.db_url
+                     submissions: dict[str, dict[str, object]],
+                     jobs: int | None = None) -> dict[str, Candidate]:
+    """Autograde each submission {student: {notebook name: nb}} with nbgrader, each in its own
+    Autograde run and fresh kernel, `jobs` at a time; read the scores from its gradebook."""
+    jobs = jobs or default_jobs()
     release = scratch / "release" / assignment
-    results = {}
     for student, notebooks in submissions.items():
         folder = scratch / "submitted" / student / assignment
         shutil.copytree(release, folder, dirs_exist_ok=True)  # data files beside notebooks
         for name, nb in notebooks.items():
             write_notebook(nb, folder / name)
-        candidate = Candidate(student, "")
-        try:
-            grader.autograde(config, assignment, student)
-        except grader.GraderError as exc:
-            candidate.error = str(exc)
+    errors: dict[str, str | None] = {}
+    if jobs == 1:
+        for student in submissions:
+            errors[student] = autograde_candidate(course, assignment, scratch, student)
+    else:
+        pool = _worker_pool(jobs)
+        futures = {student: pool.submit(autograde_candidate, course, assignment, scratch,
+                                        student) for student in submissions}
+        for student, future in futures.items():
+            try:
+                errors[student] = future.result()
+            except BrokenProcessPool:  # reported; the next assignment gets a new pool
+                _discard_pool()
+                errors[student] = "the grading process died (BrokenProcessPool)"
+    results = {}
+    for student, notebooks in submissions.items():
+        candidate = Candidate(student, "", error=errors[student])
+        db_url = candidate_config(course, scratch, student).CourseDirectory.db_url
         candidate.scores = grader.read_scores(db_url, assignment, student)
         for name in notebooks:
             graded = scratch / "autograded" / student / assignment / name

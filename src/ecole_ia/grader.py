@@ -64,9 +64,12 @@ def sqlite_url(db_url: str, root: Path) -> str:
     return f"{prefix}{path}?{query}"
 
 
-def scratch_config(course: Course, scratch: Path) -> Config:
-    """Config of a throw-away course in `scratch` whose sources are the course's solutions/."""
-    return course_config(
+def scratch_config(course: Course, scratch: Path, gradebook: Path | None = None) -> Config:
+    """Config of a throw-away course in `scratch` whose sources are the course's solutions/.
+    Its gradebook (`scratch/gradebook.db` unless `gradebook` says otherwise) is prepared from
+    a template when it does not exist yet (see `prepare_gradebook`)."""
+    gradebook = gradebook or scratch / "gradebook.db"
+    config = course_config(
         course,
         root=str(scratch),
         source_directory=str(course.solutions),
@@ -74,8 +77,37 @@ def scratch_config(course: Course, scratch: Path) -> Config:
         submitted_directory=str(scratch / "submitted"),
         autograded_directory=str(scratch / "autograded"),
         feedback_directory=str(scratch / "feedback"),
-        db_url=f"sqlite:///{scratch / 'gradebook.db'}",  # made patient by course_config
+        db_url=f"sqlite:///{gradebook}",  # made patient by course_config
     )
+    prepare_gradebook(gradebook, CourseDirectory(config=config).course_id)
+    return config
+
+
+_templates: dict[str, Path] = {}  # course_id -> empty gradebook made by nbgrader, per process
+
+
+def prepare_gradebook(path: Path, course_id: str) -> None:
+    """Create the empty SQLite gradebook `path`, unless it exists, by copying one that
+    nbgrader's own `Gradebook` created once in this process.
+
+    nbgrader creates a gradebook by running `alembic heads` in a subprocess (about 2.5
+    CPU-seconds) to stamp its schema version; the copy is the same file, without the cost."""
+    path = Path(path)
+    if path.exists():
+        return
+    template = _templates.get(course_id)
+    if template is None or not template.exists():
+        import atexit
+        import tempfile
+
+        _ensure_tools_on_path()
+        folder = Path(tempfile.mkdtemp(prefix="ecole-ia-gradebook-"))
+        atexit.register(shutil.rmtree, folder, True)
+        template = folder / "gradebook.db"
+        Gradebook(f"sqlite:///{template}", course_id).close()
+        _templates[course_id] = template
+    path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(template, path)
 
 
 def _ensure_tools_on_path() -> None:
