@@ -42,18 +42,21 @@ QUESTIONS = [
      "### END HIDDEN TESTS"),
     ("q2", "def somme(valeurs):\n    ### BEGIN SOLUTION\n    total = 0\n"
      "    for v in valeurs:\n        total += v\n    return total\n    ### END SOLUTION",
-     "assert somme([1, 2]) == 3 and type(somme([1, 2])) is int\n"
-     "### BEGIN HIDDEN TESTS\nassert somme([]) == 0\n"
+     "assert somme([1, 2]) == 3 and type(somme([1, 2])) is int, \"somme([1, 2]) devrait valoir 3\"\n"
+     "### BEGIN HIDDEN TESTS\nassert somme([]) == 0, \"somme([]) devrait valoir 0\"\n"
      "### END HIDDEN TESTS"),
     ("q3", "def est_pair(n):\n    ### BEGIN SOLUTION\n    return n % 2 == 0\n"
      "    ### END SOLUTION",
-     "assert est_pair(4) is True\n### BEGIN HIDDEN TESTS\nassert est_pair(7) is False\n"
+     "assert est_pair(4) is True, \"est_pair(4) devrait valoir True\"\n"
+     "### BEGIN HIDDEN TESTS\nassert est_pair(7) is False, \"est_pair(7) devrait valoir False\"\n"
      "### END HIDDEN TESTS"),
     ("q4", "def saluer(prenom):\n    ### BEGIN SOLUTION\n    return f\"Bonjour {prenom} !\"\n"
      "    ### END SOLUTION",
-     "assert saluer(\"Zoé\") == \"Bonjour Zoé !\"\nassert isinstance(saluer(\"Zoé\"), str)\n"
+     "assert saluer(\"Zoé\") == \"Bonjour Zoé !\", \"saluer('Zoé') devrait donner 'Bonjour Zoé !'\"\n"
+     "assert isinstance(saluer(\"Zoé\"), str), \"saluer doit renvoyer un texte\"\n"
      "### BEGIN HIDDEN TESTS\n"
-     "assert saluer(\"\") == \"Bonjour  !\"\n### END HIDDEN TESTS"),
+     "assert saluer(\"\") == \"Bonjour  !\", \"saluer('') devrait donner 'Bonjour  !'\"\n"
+     "### END HIDDEN TESTS"),
 ]
 
 WRONG = [

@@ -63,6 +63,10 @@ class ContractClauses:
         """Do the tests fail when an answer returns an object equal to everything?"""
         self._holds(contract_report(self.assignment), 7)
 
+    def test_every_check_fails_with_a_french_message(self, contract_report):
+        """Would every check of a test cell tell a learner, in French, what went wrong?"""
+        self._holds(contract_report(self.assignment), 8)
+
 
 for _assignment in PUBLISHED_ASSIGNMENTS:
     _name = "TestContract_" + re.sub(r"\W", "_", _assignment)

@@ -16,6 +16,7 @@ are always nbgrader's own copies from the gradebook.
 from __future__ import annotations
 
 import ast
+import re
 import copy
 import os
 import shutil
@@ -100,6 +101,7 @@ CLAUSES = {
     5: "no solution or hidden-test text in the student version",
     6: "grade ids unique, points set, total equal to the syllabus",
     7: "tests reject an object whose == always answers True",
+    8: "every check in a test cell fails with a French message",
 }
 
 
@@ -202,6 +204,54 @@ def find_leaks(course: Course, assignment: str, generated: dict[str, bytes]) -> 
                             f"{course.relative(path)}: {kind} line {text!r} appears in the "
                             f"student version exercises/{assignment}/{path.name}; check that "
                             "its cell is marked as an answer (solution) or test cell")
+    return problems
+
+
+# -- checks a learner can read ----------------------------------------------------------
+
+# Assertion helpers whose failures reach the learner in English; ecole_ia.checks has a French
+# counterpart for each (check_array, check_frame, check_series, check_close).
+ENGLISH_HELPERS = re.compile(r"(^|\.)(assert_\w+|assert[A-Z]\w*)$")
+# Words of an English message; a French message has none of them as whole words.
+ENGLISH_WORDS = re.compile(r"\b(should|expected|must|the|got|returned|wrong|missing|"
+                           r"not equal|is not|does not|failed)\b", re.I)
+
+
+def _message_text(node: ast.expr) -> str:
+    """The literal text of an assert message (constant parts of an f-string included)."""
+    return " ".join(n.value for n in ast.walk(node)
+                    if isinstance(n, ast.Constant) and isinstance(n.value, str))
+
+
+def silent_checks(course: Course, assignment: str) -> list[str]:
+    """Clause 8: checks in test cells that would fail with no message or an English one."""
+    problems = []
+    for path in notebook_paths(course.solutions / assignment):
+        nb = read_notebook(path)
+        for index, cell in enumerate(nb.cells):
+            meta = nbgrader_meta(cell)
+            if cell.cell_type != "code" or not meta.get("grade") or meta.get("solution"):
+                continue
+            where = f"{course.relative(path)}: test cell {meta.get('grade_id')!r} (cell {index + 1})"
+            source = re.sub(r"^\s*[%!].*$", "", cell.source, flags=re.M)  # IPython magics
+            try:
+                tree = ast.parse(source)
+            except SyntaxError as exc:
+                problems.append(f"{where}: not valid Python ({exc.msg}, line {exc.lineno})")
+                continue
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Assert) and node.msg is None:
+                    problems.append(f"{where}, line {node.lineno}: `assert` without a message; "
+                                    "add one in French (what was expected, what to check)")
+                elif isinstance(node, ast.Assert) and ENGLISH_WORDS.search(_message_text(node.msg)):
+                    problems.append(f"{where}, line {node.lineno}: the message "
+                                    f"{_message_text(node.msg)!r} reads as English; write it "
+                                    "in French")
+                elif isinstance(node, ast.Call) and ENGLISH_HELPERS.search(ast.unparse(node.func)):
+                    problems.append(
+                        f"{where}, line {node.lineno}: `{ast.unparse(node.func)}` fails in "
+                        "English; use its French counterpart from ecole_ia.checks "
+                        "(check_array, check_frame, check_series, check_close)")
     return problems
 
 
@@ -405,6 +455,7 @@ def check_assignment(course: Course, syllabus: Syllabus, assignment: str) -> Con
         for d in report.drift:
             report.add(1, f"{d}: run `ecole-ia build {assignment}` and commit it")
         report.add(5, find_leaks(course, assignment, generated))
+        report.add(8, silent_checks(course, assignment))
 
         # Learner-shaped submissions: student versions with answer cells filled in.
         sources = {p.name: read_notebook(p) for p in notebook_paths(sol_dir)}

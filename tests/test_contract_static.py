@@ -1,0 +1,51 @@
+"""Contract clauses that read the source notebooks without grading them (fast)."""
+
+from __future__ import annotations
+
+from ecole_ia.contract import silent_checks
+from ecole_ia.notebooks import nbgrader_meta, read_notebook, write_notebook
+
+import minicourse
+from minicourse import ASSIGNMENT
+
+
+def _with_test_source(tmp_path, grade_id, source):
+    course = minicourse.make(tmp_path / "course", build=False)
+    path = course.solutions / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    nb = read_notebook(path)
+    next(c for c in nb.cells if nbgrader_meta(c).get("grade_id") == grade_id).source = source
+    write_notebook(nb, path)
+    return course
+
+
+def test_the_mini_course_checks_all_speak_french(tmp_path):
+    course = minicourse.make(tmp_path / "course", build=False)
+    assert silent_checks(course, ASSIGNMENT) == []
+
+
+def test_a_bare_assert_is_named_with_its_cell_and_line(tmp_path):
+    course = _with_test_source(tmp_path, "q1-tests", "x = carre(3)\nassert x == 9")
+    [problem] = [p for p in silent_checks(course, ASSIGNMENT) if "'q1-tests'" in p]
+    assert "mini-carres.ipynb: test cell 'q1-tests' (cell 3), line 2" in problem
+    assert "without a message" in problem
+
+
+def test_an_english_message_is_reported(tmp_path):
+    course = _with_test_source(tmp_path, "q1-tests", 'assert carre(3) == 9, "carre(3) should be 9"')
+    assert any("reads as English" in p for p in silent_checks(course, ASSIGNMENT))
+
+
+def test_numpy_and_pandas_assertion_helpers_are_reported(tmp_path):
+    course = _with_test_source(tmp_path, "q1-tests",
+                               "import numpy as np\nnp.testing.assert_allclose(carre(3), 9)")
+    [problem] = [p for p in silent_checks(course, ASSIGNMENT) if "'q1-tests'" in p]
+    assert "np.testing.assert_allclose` fails in English" in problem and "check_array" in problem
+
+
+def test_french_checks_and_messages_pass(tmp_path):
+    course = _with_test_source(
+        tmp_path, "q1-tests",
+        "%xmode Minimal\nfrom ecole_ia.checks import check_equal\n"
+        "check_equal(carre(3), 9, 'carre(3)')\n"
+        "assert carre(-2) == 4, f\"carre(-2) devrait valoir 4, pas {carre(-2)}\"")
+    assert not any("'q1-tests'" in p for p in silent_checks(course, ASSIGNMENT))
