@@ -35,6 +35,12 @@ from minicourse import ASSIGNMENT
 
 pytestmark = pytest.mark.slow
 SANDBOX = probe() is None  # isolation cases are only asserted where it can exist
+# `python3 tasks.py test` (hence CI) requires the sandbox: a machine that lost it must fail
+# here, not skip every isolation case in silence. Set ECOLE_IA_REQUIRE_SANDBOX=0 to run the
+# suite on a machine that cannot have it (macOS, a locked-down container).
+if os.environ.get("ECOLE_IA_REQUIRE_SANDBOX") == "1" and not SANDBOX:
+    pytest.fail(f"the grading sandbox is required but unavailable here: {probe()}; "
+                "set ECOLE_IA_REQUIRE_SANDBOX=0 to skip the isolation cases", pytrace=False)
 NB = f"{ASSIGNMENT}.ipynb"
 WHEN = datetime(2026, 11, 26, 9)
 LIMITS = Limits(memory_mb=1536, file_mb=20, processes=64, output_kb=256)
@@ -483,3 +489,42 @@ def test_sandboxed_code_cannot_undo_the_sandbox(tmp_path, user_namespace):
     done = subprocess.run([*sandbox.LAUNCHER, plan.encode(), "--", sys.executable, "-c", code],
                           capture_output=True, text=True, cwd=tmp_path, timeout=60)
     assert done.stdout.split() == ["False", "refused"], done.stderr
+
+
+def test_each_machine_attack_succeeds_without_the_sandbox(tmp_path):
+    """Positive control: graded with `isolate=False`, each attack the sandbox stops does work
+    (it reads the solutions, reaches a local socket, writes the course's files). So a
+    sandbox case cannot pass because its attack broke. (Bombe Fork has no control: without
+    the sandbox's process limit it would harm the machine running the tests.)"""
+    course = minicourse.make(tmp_path / "course")
+    release.register(course, ASSIGNMENT)
+    trap = socket.socket()
+    trap.bind(("127.0.0.1", 0))
+    trap.listen()
+    student = read_notebook(course.exercises / ASSIGNMENT / NB)
+    source = read_notebook(course.solutions / ASSIGNMENT / NB)
+    answers = {g: source.cells[i].source for g, i in solution_cells(source).items()}
+    attacks = _machine_attacks(lambda **changes: fill_answers(student, {**answers, **changes}),
+                               answers, trap.getsockname()[1])
+
+    def submit(name):
+        folder = course.grading / "submitted" / _slug(name) / ASSIGNMENT
+        folder.mkdir(parents=True)
+        (folder / NB).write_text(dumps(attacks[name][1]), "utf-8")
+        return _slug(name)
+
+    readers = [submit("Lit Solutions"), submit("Ouvre Socket")]
+    results = {r.learner: r for r in autograde_all(course, ASSIGNMENT, readers, workers=2,
+                                                    timeout=20, limits=LIMITS, isolate=False)}
+    trap.close()
+    for learner in readers:
+        assert scores(results[learner])["q1-tests"] == 0, (learner, scores(results[learner]))
+    # Last, as it destroys the gradebook: without the sandbox, the course's files are written.
+    config_before = (course.root / "nbgrader_config.py").read_text("utf-8")
+    writer = submit("Ecrit Gradebook")
+    try:
+        autograde_all(course, ASSIGNMENT, [writer], workers=1, timeout=20, limits=LIMITS,
+                      isolate=False)
+    except Exception:  # nothing left to read scores from: the attack worked
+        pass
+    assert (course.root / "nbgrader_config.py").read_text("utf-8") != config_before
