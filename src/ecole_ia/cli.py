@@ -371,6 +371,7 @@ def autograde_cmd(
     results = _grade_with_progress(course, assignment, workers, timeout, Limits(memory_mb=memory),
                                    isolate=isolate)
     _print_results(results)
+    _print_hand_grading(course, _waiting_for_trainer(course, [assignment]))
 
 
 def _grade_with_progress(course, assignment, workers, timeout, limits=None, isolate=True):
@@ -404,6 +405,10 @@ def feedback_cmd(assignment: Annotated[str, typer.Argument()], root: RootOption 
     course = _course(root)
     paths = workflow.feedback(course, load_syllabus(course), assignment)
     out.print(f"{len(paths)} feedback pages under {course.relative(course.grading / 'feedback')}/")
+    waiting = _waiting_for_trainer(course, [assignment]).get(assignment, [])
+    if waiting:
+        out.print(f"[yellow]{len(waiting)} page(s) avec une note provisoire[/] (en attente de la "
+                  "correction du formateur) : relancez `ecole-ia feedback` après la correction.")
 
 
 @app.command("report")
@@ -422,6 +427,36 @@ def report_cmd(
         raise CourseError("nothing graded yet: run `ecole-ia autograde ASSIGNMENT` first")
     files = reports.write_reports(course, syllabus_, workflow.roster(course), chosen)
     out.print(f"report: {files.html}")
+    _print_hand_grading(course, files.pending, files.to_grade_csv)
+
+
+def _waiting_for_trainer(course, assignments: list[str]) -> dict[str, list[str]]:
+    """assignment -> learners whose submission waits for hand grading (from the gradebook)."""
+    from .trainer import hand_grading, workflow
+    db_url = workflow.db_url(course)
+    found = {}
+    for assignment in assignments:
+        now = hand_grading.standings(course, db_url, assignment)
+        waiting = [l for l, s in now.items() if s.status == hand_grading.PENDING]
+        if waiting:
+            found[assignment] = waiting
+    return found
+
+
+def _print_hand_grading(course, pending: dict[str, list[str]], listing: Path | None = None) -> None:
+    """What still needs a trainer, and how to open formgrader (French: the trainer reads it)."""
+    if not pending:
+        out.print("Correction à la main : rien n'attend le formateur.")
+        return
+    total = sum(len(v) for v in pending.values())
+    out.print(f"[bold yellow]À corriger par le formateur :[/] {total} envoi(s)"
+              + (f" (détail : {course.relative(listing)})" if listing else ""))
+    for assignment, learners in pending.items():
+        shown = ", ".join(learners[:6]) + (", …" if len(learners) > 6 else "")
+        out.print(f"  {assignment} : {len(learners)} — {shown}")
+    out.print("Pour noter : depuis la racine du cours, `jupyter lab`, menu Nbgrader → Formgrader "
+              "(ou `jupyter server` avec l'extension formgrader, page /formgrader), puis "
+              "Manage Submissions. Ensuite : `ecole-ia feedback DEVOIR` et `ecole-ia report`.")
 
 
 @app.command()
@@ -537,3 +572,29 @@ def _skip_unused_iri_checker() -> None:
     checker. No effect if jsonschema was already imported."""
     if "jsonschema" not in sys.modules:
         sys.modules.setdefault("rfc3987_syntax", None)
+
+
+# -- the local LLM service (chatbot track) ------------------------------------------------
+
+llm_app = typer.Typer(help="The local OpenAI-compatible LLM service of the chatbot track.",
+                      no_args_is_help=True)
+app.add_typer(llm_app, name="llm")
+
+
+@llm_app.command("serve")
+def llm_serve(
+    port: Annotated[int, typer.Option("--port", help="Port on 127.0.0.1.")] = 8321,
+    host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
+    api_key: Annotated[Optional[str], typer.Option(
+        "--api-key", help="The only key accepted (default: any non-empty key).")] = None,
+    failures: Annotated[Optional[list[str]], typer.Option(
+        "--fail", help="Script an incident for the next POST request, in order: rate_limit, "
+                       "server_error, overloaded or timeout (repeat the option).")] = None,
+    retry_after: Annotated[int, typer.Option("--retry-after", help="Seconds in Retry-After on a 429.")] = 1,
+) -> None:
+    """Serve the local LLM on http://HOST:PORT/v1 until Ctrl+C (chat, embeddings, models)."""
+    from .services.llm.server import run
+
+    out.print(f"Service LLM local sur [bold]http://{host}:{port}/v1[/] (Ctrl+C pour l'arrêter). "
+              f"Pour le client : OPENAI_BASE_URL=http://{host}:{port}/v1", highlight=False)
+    run(host, port, api_key=api_key, failures=failures or (), retry_after=retry_after)

@@ -68,6 +68,11 @@ class Criterion(BaseModel):
     def points(self) -> float:
         return self.levels[-1].points
 
+    def level_for(self, score: float) -> Level:
+        """The highest level a score reaches (a trainer may give points between two)."""
+        return [level for level in self.levels if level.points <= score + 1e-9][-1] \
+            if score >= 0 else self.levels[0]
+
 
 @dataclass(frozen=True)
 class Grid:
@@ -115,6 +120,11 @@ def load_grid(path: Path, where: str | None = None) -> Grid | None:
     if problems:
         raise CourseError("\n".join(problems))
     return Grid(path, tuple(criteria))
+
+
+def assignment_grid(solutions: Path, assignment: str) -> Grid | None:
+    """The grid of `assignment` (solutions/<assignment>/grid.yml), or None."""
+    return load_grid(grid_path(solutions, assignment), f"solutions/{assignment}/{GRID_FILE}")
 
 
 # -- the task cell a criterion becomes ------------------------------------------------------

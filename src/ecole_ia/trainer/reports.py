@@ -1,8 +1,12 @@
 """Reports: grades per learner and assignment (CSV), competency levels per learner and for
-the cohort (from the syllabus's competency tags), PNG plots and one self-contained HTML page.
+the cohort (from the syllabus's competency tags and the grids' criteria), what still needs
+hand grading, PNG plots and one self-contained HTML page.
 
-Every row carries a status — graded, partly graded, rejected, not submitted — with its
-reason: a submission that could not be graded is never a silent zero.
+Every row carries a status — graded, partly graded, waiting for the trainer, rejected, not
+submitted — with its reason: a submission that could not be graded is never a silent zero,
+and one a trainer has not finished grading never shows a partial score as its grade.
+Scores are read from the gradebook when the report is made (hand_grading.py), so the
+points and comments a trainer gave in formgrader are in it.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from __future__ import annotations
 import base64
 import io
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import matplotlib
@@ -21,58 +25,130 @@ import pandas as pd  # noqa: E402
 from jinja2 import Environment, PackageLoader, select_autoescape  # noqa: E402
 
 from ..course import Course  # noqa: E402
+from ..grids import Grid, assignment_grid  # noqa: E402
 from ..syllabus import LEVELS, Syllabus  # noqa: E402
-from .autograde import load_results  # noqa: E402
+from .feedback import question_titles  # noqa: E402
+from .hand_grading import PENDING, STATUS_FR, Standing, standings  # noqa: E402
 from .roster import Learner  # noqa: E402
 
 PASS_RATIO = 0.5  # a competency is validated at the module's level from half the points
-STATUS_FR = {"graded": "corrigé", "partial": "corrigé en partie", "rejected": "refusé",
-             "missing": "non rendu"}
 
 
 def collect_file(course: Course, assignment: str) -> Path:
     return course.grading / "status" / f"{assignment}-collect.json"
 
 
-def grades_table(course: Course, syllabus: Syllabus, roster: list[Learner],
-                 assignments: list[str]) -> pd.DataFrame:
+@dataclass
+class Row:
+    """One learner × one assignment, as the report sees it."""
+
+    learner: Learner
+    assignment: str
+    points: float          # the syllabus's points for the assignment
+    standing: Standing
+    late: bool
+
+
+def report_rows(course: Course, syllabus: Syllabus, roster: list[Learner],
+                assignments: list[str], db_url: str | None = None) -> list[Row]:
+    if db_url is None:
+        from .. import grader
+        db_url = grader.course_config(course).CourseDirectory.db_url
     rows = []
     for assignment in assignments:
-        results = load_results(course, assignment)
+        now = standings(course, db_url, assignment, [l.id for l in roster])
         path = collect_file(course, assignment)
         collected = json.loads(path.read_text("utf-8")) if path.is_file() else {}
-        points = syllabus.module_for_assignment(assignment).points
+        points = float(syllabus.module_for_assignment(assignment).points)
         for l in roster:
-            r = results.get(l.id)
             late = collected.get(l.id, {}).get("late_seconds") or 0
-            status = r.status if r else "missing"
-            score = r.score if r and status != "rejected" else 0.0
-            rows.append({
-                # The id and the platform's number tell namesakes apart (two Hélène Nguyen).
-                "learner": l.id, "lms_id": l.lms_id, "prenom": l.first_name, "nom": l.last_name,
-                "devoir": assignment, "note": score, "sur": float(points),
-                "pourcentage": round(100 * score / points, 1),
-                "statut": STATUS_FR[status],
-                "raison": (r.reason if r else "aucun envoi collecté"),
-                "en_retard": bool(late),
-                "anomalies": " ; ".join(r.anomalies) if r else "",
+            rows.append(Row(l, assignment, points, now[l.id], bool(late)))
+    return rows
+
+
+def grades_table(course: Course, syllabus: Syllabus, roster: list[Learner],
+                 assignments: list[str], rows: list[Row] | None = None) -> pd.DataFrame:
+    """notes.csv: one row per learner and assignment. While a trainer still has to grade,
+    `note` is empty and the points so far are in `note_provisoire`."""
+    rows = rows if rows is not None else report_rows(course, syllabus, roster, assignments)
+    table = []
+    for row in rows:
+        s, l = row.standing, row.learner
+        score = s.score if s.status not in ("rejected", "missing") else 0.0
+        table.append({
+            # The id and the platform's number tell namesakes apart (two Hélène Nguyen).
+            "learner": l.id, "lms_id": l.lms_id, "prenom": l.first_name, "nom": l.last_name,
+            "devoir": row.assignment,
+            "note": score if s.status != PENDING else None,
+            "note_provisoire": score if s.status == PENDING else None,
+            "sur": row.points,
+            "pourcentage": round(100 * score / row.points, 1)
+            if s.status != PENDING and row.points else None,
+            "statut": STATUS_FR[s.status],
+            "raison": s.reason,
+            "a_corriger": " ".join(c.grade_id for c in s.pending),
+            "en_retard": row.late,
+            "anomalies": " ; ".join(s.result.anomalies) if s.result else "",
+        })
+    return pd.DataFrame(table)
+
+
+def pending_table(course: Course, rows: list[Row],
+                  grids: dict[str, Grid | None]) -> pd.DataFrame:
+    """a_corriger.csv: one line per cell a trainer still has to grade."""
+    titles = {a: question_titles(course, a) for a in {r.assignment for r in rows}}
+    table = []
+    for row in rows:
+        grid = grids.get(row.assignment)
+        for cell in row.standing.pending:
+            criterion = grid.criterion(cell.grade_id) if grid else None
+            table.append({
+                "devoir": row.assignment, "learner": row.learner.id,
+                "lms_id": row.learner.lms_id, "prenom": row.learner.first_name,
+                "nom": row.learner.last_name, "notebook": cell.notebook,
+                "cellule": cell.grade_id,
+                "titre": criterion.title if criterion else
+                titles[row.assignment].get(cell.grade_id, ""),
+                "competence": criterion.competency if criterion else "",
+                "points": cell.max_score,
             })
-    return pd.DataFrame(rows)
+    columns = ["devoir", "learner", "lms_id", "prenom", "nom", "notebook", "cellule", "titre",
+               "competence", "points"]
+    return pd.DataFrame(table, columns=columns)
 
 
-def competency_levels(grades: pd.DataFrame, syllabus: Syllabus) -> pd.DataFrame:
-    """Learner × competency: the highest level validated (0: not validated yet).
-    A late or ungraded deliverable validates nothing (the school's rule)."""
-    codes = sorted({c for a in grades["devoir"].unique()
+def validated(row: Row, competencies: dict[str, int], grid: Grid | None) -> dict[str, int]:
+    """Competency -> level this row validates. Nothing unless the deliverable is graded
+    (nothing pending, nothing rejected or partly graded) and on time (the school's rule).
+    A competency the grid's criteria assess is judged on those criteria alone (at least
+    half their points); any other one on the whole assignment (at least half the points)."""
+    if row.standing.status != "graded" or row.late:
+        return {}
+    found = {}
+    for code, level in competencies.items():
+        criteria = [c for c in grid.criteria if c.competency == code] if grid else []
+        if criteria:
+            score = sum(row.standing.score_of(c.id) for c in criteria)
+            ok = score >= PASS_RATIO * sum(c.points for c in criteria)
+        else:
+            ok = row.standing.score >= PASS_RATIO * row.points
+        if ok:
+            found[code] = level
+    return found
+
+
+def competency_levels(rows: list[Row], syllabus: Syllabus,
+                      grids: dict[str, Grid | None]) -> pd.DataFrame:
+    """Learner × competency: the highest level validated (0: not validated yet)."""
+    assignments = sorted({r.assignment for r in rows})
+    codes = sorted({c for a in assignments
                     for c in syllabus.module_for_assignment(a).competencies},
                    key=lambda c: int(c[1:]))
-    table = pd.DataFrame(0, index=sorted(grades["learner"].unique()), columns=codes)
-    for row in grades.itertuples():
-        ok = row.statut == STATUS_FR["graded"] and not row.en_retard and \
-            row.note >= PASS_RATIO * row.sur
-        if ok:
-            for code, level in syllabus.module_for_assignment(row.devoir).competencies.items():
-                table.loc[row.learner, code] = max(table.loc[row.learner, code], level)
+    table = pd.DataFrame(0, index=sorted({r.learner.id for r in rows}), columns=codes)
+    for row in rows:
+        module = syllabus.module_for_assignment(row.assignment)
+        for code, level in validated(row, module.competencies, grids.get(row.assignment)).items():
+            table.loc[row.learner.id, code] = max(table.loc[row.learner.id, code], level)
     table.index.name = "learner"
     return table
 
@@ -99,7 +175,7 @@ def distribution(grades: pd.DataFrame) -> bytes:
     fig, axes = plt.subplots(1, len(assignments), figsize=(5 * len(assignments), 3.2),
                              squeeze=False)
     for ax, assignment in zip(axes[0], assignments):
-        rows = grades[grades["devoir"] == assignment]
+        rows = grades[grades["devoir"] == assignment].dropna(subset=["pourcentage"])
         ax.hist(rows["pourcentage"], bins=range(0, 101, 10), color="#2a6f97", edgecolor="white")
         ax.set_title(assignment)
         ax.set_xlabel("note (% des points)")
@@ -114,18 +190,29 @@ class ReportFiles:
     heatmap_png: Path
     distribution_png: Path
     html: Path
+    to_grade_csv: Path
+    # assignment -> learners whose submission still waits for a trainer (in roster order)
+    pending: dict[str, list[str]] = field(default_factory=dict)
 
 
 def write_reports(course: Course, syllabus: Syllabus, roster: list[Learner],
-                  assignments: list[str], dest: Path | None = None) -> ReportFiles:
+                  assignments: list[str], dest: Path | None = None,
+                  db_url: str | None = None) -> ReportFiles:
     dest = dest or course.grading / "reports"
     dest.mkdir(parents=True, exist_ok=True)
-    grades = grades_table(course, syllabus, roster, assignments)
-    levels = competency_levels(grades, syllabus)
+    rows = report_rows(course, syllabus, roster, assignments, db_url)
+    grids = {a: assignment_grid(course.solutions, a) for a in assignments}
+    grades = grades_table(course, syllabus, roster, assignments, rows)
+    levels = competency_levels(rows, syllabus, grids)
+    to_grade = pending_table(course, rows, grids)
     files = ReportFiles(dest / "notes.csv", dest / "competences.csv", dest / "competences.png",
-                        dest / "distribution.png", dest / "rapport.html")
+                        dest / "distribution.png", dest / "rapport.html", dest / "a_corriger.csv")
+    for row in rows:
+        if row.standing.status == PENDING:
+            files.pending.setdefault(row.assignment, []).append(row.learner.id)
     grades.to_csv(files.csv, index=False)
     levels.to_csv(files.competencies_csv)
+    to_grade.to_csv(files.to_grade_csv, index=False)
     files.heatmap_png.write_bytes(heat := heatmap(levels))
     files.distribution_png.write_bytes(dist := distribution(grades))
     cohort = pd.DataFrame({f"niveau {n}" + (f" ({LEVELS[n]})" if n else ""):
@@ -133,9 +220,13 @@ def write_reports(course: Course, syllabus: Syllabus, roster: list[Learner],
     env = Environment(loader=PackageLoader("ecole_ia.trainer", "templates"),
                       autoescape=select_autoescape(["html", "j2"]))
     counts = grades["statut"].value_counts().to_dict()
+    waiting = {a: [r for r in to_grade.to_dict("records") if r["devoir"] == a]
+               for a in assignments}
     files.html.write_text(env.get_template("report.html.j2").render(
         program=syllabus.program, assignments=[syllabus.module_for_assignment(a) for a in assignments],
-        grades=grades.to_dict("records"), counts=counts,
+        grades=grades.astype(object).where(grades.notna(), None).to_dict("records"), counts=counts, pending_status=STATUS_FR[PENDING],
+        waiting={a: w for a, w in waiting.items() if w},
+        graded_by_grid=[a for a in assignments if grids[a]],
         cohort=cohort, competencies={c.code: c.label for c in syllabus.competencies},
         heatmap=base64.b64encode(heat).decode(), distribution=base64.b64encode(dist).decode(),
     ), encoding="utf-8")

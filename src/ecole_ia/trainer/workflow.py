@@ -9,11 +9,13 @@ from typing import Callable
 
 from .. import grader
 from ..course import Course
+from ..grids import assignment_grid
 from ..notebooks import notebook_paths
 from ..syllabus import Syllabus
 from . import collect as collect_mod
-from .autograde import GradeResult, autograde_all, load_results
+from .autograde import GradeResult, autograde_all
 from .feedback import write_feedback
+from .hand_grading import standings
 from .limits import Limits
 from .reports import collect_file
 from .roster import Learner, load_roster
@@ -45,14 +47,17 @@ def collect(course: Course, assignment: str, export: Path,
 
 
 def feedback(course: Course, syllabus: Syllabus, assignment: str) -> list[Path]:
+    """One page per learner with an autograde record or a gradebook entry, from the scores
+    and comments in the gradebook now (a trainer's hand grading included)."""
     learners = {l.id: l for l in roster(course)}
     title = syllabus.module_for_assignment(assignment).title
+    grid = assignment_grid(course.solutions, assignment)
     path = collect_file(course, assignment)
     late = json.loads(path.read_text("utf-8")) if path.is_file() else {}
     written = []
-    for learner_id, result in load_results(course, assignment).items():
+    for learner_id, now in standings(course, db_url(course), assignment).items():
         learner = learners.get(learner_id) or Learner(learner_id, learner_id, "")
-        written.append(write_feedback(course, assignment, title, learner, result,
+        written.append(write_feedback(course, assignment, title, learner, now, grid,
                                       late.get(learner_id, {}).get("late_seconds")))
     return written
 
