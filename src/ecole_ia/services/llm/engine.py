@@ -286,7 +286,7 @@ def _defended(messages: list[dict]) -> bool:
     `<documents>` tag: the prompt has said what is untrusted content."""
     for message in messages:
         if message["role"] in ("system", "developer"):
-            text = grounding.DOCUMENTS_BLOCK.sub("", tokens.content_text(message.get("content")))
+            text = grounding.without_blocks(tokens.content_text(message.get("content")))
             if "<documents>" in text.lower():
                 return True
     return False

@@ -3,10 +3,12 @@ which sentences answer a question.
 
 Passages (documents) are found in system, developer and user messages, in three forms:
 
-1. a `<documents> ... </documents>` block: each `<document>...</document>` inside it is a
+1. a `<documents> ... </documents>` block (over several lines, or holding `<document>`
+   tags; the tags named inside a sentence are not a block): each `<document>...</document>` inside it is a
    passage; without such tags, each numbered passage (form 2) or else each non-empty line;
 2. numbered lines anywhere: `[1] text`, `Document 1 : text`, `Source 2 - text`; a line
-   without a number right after one continues that passage;
+   without a number right after one continues that passage (up to a blank line, a heading
+   or a line such as `Question : ...`);
 3. a heading line `Documents :`, `Contexte :`, `Sources :` or `Passages :` (text may follow
    on the same line): each following non-empty line is a passage, up to a blank line or a
    line such as `Question : ...`.
@@ -108,7 +110,8 @@ def _numbered_passages(lines: list[str], delimited: bool) -> list[list]:
             number = int(match["a"] or match["b"])
             current = [number, match["text"].strip()]
             found.append(current)
-        elif current is not None and line.strip():
+        elif (current is not None and line.strip() and not SECTION_END.match(line)
+              and not HEADING.match(line)):
             current[1] = f"{current[1]} {line.strip()}".strip()
         else:
             current = None
@@ -132,12 +135,26 @@ def _heading_passages(lines: list[str]) -> list[str]:
     return found
 
 
+def blocks(text: str) -> list[re.Match]:
+    """The documents blocks of `text`: `<documents>` ... `</documents>` around several lines
+    or `<document>` tags. The tag named in a sentence ("les documents sont entre les balises
+    <documents> et </documents>") is a mention, not a block."""
+    return [m for m in DOCUMENTS_BLOCK.finditer(text)
+            if "\n" in m["body"] or DOCUMENT_TAG.search(m["body"])]
+
+
+def without_blocks(text: str) -> str:
+    """`text` with its documents blocks replaced by a line break."""
+    for block in reversed(blocks(text)):
+        text = text[:block.start()] + "\n" + text[block.end():]
+    return text
+
+
 def find_passages(texts: list[str]) -> list[Passage]:
     """The passages of the prompt's texts (system, developer and user contents, in order)."""
     raw: list[tuple[int | None, str, bool]] = []
     for text in texts:
-        outside = text
-        for block in DOCUMENTS_BLOCK.finditer(text):
+        for block in blocks(text):
             body = block["body"]
             tagged = [m["body"].strip() for m in DOCUMENT_TAG.finditer(body)]
             if tagged:
@@ -152,8 +169,7 @@ def find_passages(texts: list[str]) -> list[Passage]:
                 raw.extend((n, t, True) for n, t in numbered)
             else:
                 raw.extend((None, line.strip(), True) for line in lines if line.strip())
-        outside = DOCUMENTS_BLOCK.sub("\n", text)
-        lines = outside.splitlines()
+        lines = without_blocks(text).splitlines()
         raw.extend((n, t, False) for n, t in _numbered_passages(lines, False))
         raw.extend((None, t, False) for t in _heading_passages(lines))
     passages, used = [], set()
@@ -172,7 +188,7 @@ def find_passages(texts: list[str]) -> list[Passage]:
 def strip_passages(text: str) -> str:
     """`text` without its documents block, numbered lines and heading sections: what is
     left is the instruction or the question."""
-    text = DOCUMENTS_BLOCK.sub("\n", text)
+    text = without_blocks(text)
     kept, inside = [], False
     for line in text.splitlines():
         if HEADING.match(line):
