@@ -113,6 +113,13 @@ class Formgrader:
         found = self.get(f"submitted_notebooks/{ASSIGNMENT}/{ASSIGNMENT}")
         return next(n["id"] for n in found if n["student"] == learner)
 
+    def page(self, learner: str) -> str:
+        """The grading page of `learner`'s notebook, as the trainer sees it in a browser."""
+        reply = self.session.get(
+            f"{self.url}/formgrader/submissions/{self.submitted_notebook(learner)}", timeout=60)
+        reply.raise_for_status()
+        return reply.text
+
     def grade(self, learner: str, grade_id: str, score: float) -> dict:
         notebook = self.submitted_notebook(learner)
         grade = next(g for g in self.get("grades", submission_id=notebook)
@@ -238,6 +245,9 @@ def test_a_trainer_grades_the_grid_in_formgrader_and_every_report_follows(tmp_pa
 
     # The trainer grades Ana in formgrader: "Un chiffre, sans comparaison." and clear.
     server = formgrader(course.root)
+    page = server.page(ANA)  # the grid is in the criterion's cell, under Ana's answer
+    assert "Critère noté par le formateur : Des chiffres" in page
+    assert "Un chiffre, sans comparaison." in page and "12 traitements contre 40" in page
     assert server.grade(ANA, "q5-chiffres", 0.5)["needs_manual_grade"] is False
     server.grade(ANA, "q5-clarte", 1)
     server.comment(ANA, "q5-chiffres", COMMENT)

@@ -17,6 +17,7 @@ validates no competency yet. A 0-point answer judged by criteria never waits for
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from nbgrader.api import Gradebook, MissingEntry
 
@@ -65,9 +66,17 @@ def _auto_comment(comment, graded: set[str]) -> str:
     return AUTO_COMMENTS_FR.get(text, text)
 
 
+def _missing_sqlite(db_url: str) -> bool:
+    prefix = "sqlite:///"
+    return db_url.startswith(prefix) and \
+        not Path(db_url[len(prefix):].partition("?")[0]).is_file()
+
+
 def read_marks(db_url: str, assignment: str) -> dict[str, Marks]:
     """learner id -> what the gradebook holds for their submission of `assignment`."""
     found: dict[str, Marks] = {}
+    if _missing_sqlite(db_url):
+        return found  # nothing graded yet; opening it would create an empty gradebook
     with Gradebook(db_url) as gradebook:
         try:
             submissions = gradebook.find_assignment(assignment).submissions
