@@ -10,8 +10,10 @@ Extra arguments after `test` go to pytest (e.g. `python3 tasks.py test -m "not s
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -39,8 +41,32 @@ def _run(*args: str | Path) -> None:
         sys.exit(result.returncode)
 
 
+# Debian packages that tests drive for real, each with a file that shows it is installed: a
+# browser for the JupyterLab tests (tests/test_lab.py) and a PostgreSQL server for the
+# gradebook tests (tests/test_postgres.py).
+SYSTEM_PACKAGES = {"chromium": "/usr/bin/chromium",
+                   "postgresql": "/usr/lib/postgresql/*/bin/initdb"}
+
+
+def system_packages() -> None:
+    """Install the missing SYSTEM_PACKAGES with apt-get when running as root (CI, containers);
+    elsewhere the tests that need them are skipped and say why."""
+    missing = [name for name, probe in SYSTEM_PACKAGES.items() if not glob.glob(probe)]
+    if not missing or not shutil.which("apt-get") or os.geteuid() != 0:
+        return
+    env = {**_env(), "DEBIAN_FRONTEND": "noninteractive"}
+    print(f"$ apt-get install -y {' '.join(missing)}", flush=True)
+    for step in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", *missing]):
+        if subprocess.run(step, env=env).returncode != 0:
+            print(f"warning: {' '.join(step)} failed; the tests that need "
+                  f"{', '.join(missing)} will be skipped", flush=True)
+            return
+
+
 def setup(extras: str) -> None:
     """Create .venv and install the package (editable) with `extras`, once per pyproject."""
+    if extras == "test":
+        system_packages()
     if not (BIN / "python").exists():
         print(f"Creating {VENV} ...", flush=True)
         venv.EnvBuilder(with_pip=True).create(VENV)

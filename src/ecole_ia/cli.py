@@ -564,6 +564,35 @@ def check(notebook: Annotated[Optional[Path], typer.Argument(
         raise typer.Exit(1)
 
 
+@app.command("lab", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def lab_cmd(
+    ctx: typer.Context,
+    folder: Annotated[Optional[Path], typer.Option(
+        "--folder", help="Folder to open (learners: default $ECOLE_IA_WORKSPACE, else "
+                         "~/ecole-ia; trainers: the course root).")] = None,
+    trainer: Annotated[bool, typer.Option(
+        "--trainer", help="Trainer mode: nbgrader's instructor tools (create assignment, "
+                          "formgrader, course list).")] = False,
+    root: RootOption = None,
+) -> None:
+    """JupyterLab in French, in learner mode (no instructor tools) unless --trainer. Options
+    after `--` go to jupyter lab (e.g. `-- --port 9000`)."""
+    import subprocess
+
+    from .lab import find_course, lab_launch
+
+    try:
+        launch = lab_launch(find_course(root), trainer=trainer, folder=folder, extra=ctx.args)
+    except CourseError as exc:
+        raise _learner_error(exc) from None
+    try:
+        code = subprocess.run(launch.argv, env=launch.env, cwd=launch.cwd).returncode
+    except KeyboardInterrupt:  # Jupyter stops itself on the same Ctrl-C
+        code = 0
+    if code:
+        raise typer.Exit(code)
+
+
 def _skip_unused_iri_checker() -> None:
     """nbformat imports jsonschema, which imports the optional `rfc3987_syntax` (installed for
     jupyter-events) to check "iri" string formats; building its grammar costs about 1 s at
