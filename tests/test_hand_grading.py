@@ -93,9 +93,20 @@ def autograde_with_settling(course, learners):
 class Formgrader:
     """A Jupyter server with nbgrader's formgrader, on loopback, token auth."""
 
-    def __init__(self, url: str, token: str):
-        self.url, self.session = url.rstrip("/"), requests.Session()
+    def __init__(self, url: str, token: str, server: subprocess.Popen):
+        self.url, self.session, self.server = url.rstrip("/"), requests.Session(), server
         self.session.headers["Authorization"] = f"token {token}"
+
+    def stop(self) -> None:
+        """Stop the server and everything it started (its own process group)."""
+        self.session.close()
+        if self.server.poll() is None:
+            os.killpg(self.server.pid, signal.SIGTERM)
+            try:
+                self.server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.server.pid, signal.SIGKILL)
+                self.server.wait()
 
     def get(self, path: str, **params):
         reply = self.session.get(f"{self.url}/formgrader/api/{path}", params=params, timeout=30)
@@ -138,6 +149,7 @@ def formgrader(tmp_path):
     """Start `jupyter server` in the course root given to the returned function; the server
     is always stopped (its whole process group) when the test ends."""
     started: list[subprocess.Popen] = []
+    log = open(tmp_path / "server.log", "w")
 
     def start(root: Path, timeout: float = 90) -> Formgrader:
         token = uuid.uuid4().hex
@@ -153,8 +165,7 @@ def formgrader(tmp_path):
              "--ServerApp.jpserver_extensions="
              "{'nbgrader.server_extensions.formgrader': True, 'jupyterlab': False}"]
             + ["--allow-root"] * (os.geteuid() == 0),
-            cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=open(tmp_path / "server.log", "w"),
-            start_new_session=True)
+            cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=log, start_new_session=True)
         started.append(server)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:  # ready when its info file is written and it answers
@@ -162,7 +173,7 @@ def formgrader(tmp_path):
             info = runtime / f"jpserver-{server.pid}.json"
             if info.is_file():
                 try:
-                    client = Formgrader(json.loads(info.read_text())["url"], token)
+                    client = Formgrader(json.loads(info.read_text())["url"], token, server)
                     if client.get("status") == {"status": True}:
                         return client
                 except (ValueError, KeyError, requests.RequestException):
@@ -174,13 +185,8 @@ def formgrader(tmp_path):
         yield start
     finally:
         for server in started:
-            if server.poll() is None:
-                os.killpg(server.pid, signal.SIGTERM)
-                try:
-                    server.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    os.killpg(server.pid, signal.SIGKILL)
-                    server.wait()
+            Formgrader("", "", server).stop()
+        log.close()
 
 
 # -- the story ----------------------------------------------------------------------------
@@ -252,6 +258,8 @@ def test_a_trainer_grades_the_grid_in_formgrader_and_every_report_follows(tmp_pa
     server.grade(ANA, "q5-clarte", 1)
     server.comment(ANA, "q5-chiffres", COMMENT)
     server.comment(ANA, "q5-analyse", "Une réponse courte et lisible.")
+    server.stop()  # what follows reads the gradebook only
+    assert server.server.poll() is not None
 
     pages = workflow.feedback(course, syllabus, ASSIGNMENT)
     files = reports.write_reports(course, syllabus, workflow.roster(course), [ASSIGNMENT])

@@ -224,7 +224,8 @@ def write_reports(course: Course, syllabus: Syllabus, roster: list[Learner],
                for a in assignments}
     files.html.write_text(env.get_template("report.html.j2").render(
         program=syllabus.program, assignments=[syllabus.module_for_assignment(a) for a in assignments],
-        grades=grades.astype(object).where(grades.notna(), None).to_dict("records"), counts=counts, pending_status=STATUS_FR[PENDING],
+        grades=grades.astype(object).where(grades.notna(), None).to_dict("records"),
+        counts=counts, pending_status=STATUS_FR[PENDING],
         waiting={a: w for a, w in waiting.items() if w},
         graded_by_grid=[a for a in assignments if grids[a]],
         cohort=cohort, competencies={c.code: c.label for c in syllabus.competencies},
