@@ -372,3 +372,20 @@ def test_the_level_a_score_reaches_is_the_highest_not_above_it(tmp_path):
     assert criterion.level_for(0).description == "Aucun chiffre."
     assert criterion.level_for(1).description == "Un chiffre, sans comparaison."
     assert criterion.level_for(2).description == "Les chiffres utiles, comparés."
+
+
+def test_autograde_summary_marks_a_provisional_score():
+    """Does `ecole-ia autograde`'s table say 'pending' and 'provisoire' for a submission
+    whose criteria wait for a trainer, and how to open formgrader?"""
+    from ecole_ia import cli
+    from ecole_ia.course import Course
+    from ecole_ia.trainer.autograde import GradeResult
+
+    results = [GradeResult(ANA, ASSIGNMENT, "graded", 4, 7), GradeResult(BRUNO, ASSIGNMENT,
+                                                                        "graded", 4, 7)]
+    with cli.out.capture() as captured:
+        cli._print_results(results, {ANA})
+        cli._print_hand_grading(Course(Path.cwd()), {ASSIGNMENT: [ANA]})
+    said = " ".join(captured.get().split())
+    assert "4/7 (provisoire) │ pending" in said and "4/7 │ graded" in said
+    assert f"{ASSIGNMENT} : 1 — {ANA}" in said and "ecole-ia lab --trainer" in said

@@ -370,8 +370,9 @@ def autograde_cmd(
     _assignments(course, [assignment])
     results = _grade_with_progress(course, assignment, workers, timeout, Limits(memory_mb=memory),
                                    isolate=isolate)
-    _print_results(results)
-    _print_hand_grading(course, _waiting_for_trainer(course, [assignment]))
+    waiting = _waiting_for_trainer(course, [assignment])
+    _print_results(results, set(waiting.get(assignment, [])))
+    _print_hand_grading(course, waiting)
 
 
 def _grade_with_progress(course, assignment, workers, timeout, limits=None, isolate=True):
@@ -387,12 +388,15 @@ def _grade_with_progress(course, assignment, workers, timeout, limits=None, isol
                               on_warning=lambda m: out.print(f"[bold yellow]warning:[/] {m}"))
 
 
-def _print_results(results) -> None:
+def _print_results(results, waiting: set[str] = frozenset()) -> None:
+    """One line per outcome; `waiting`: learners whose score is provisional (hand grading)."""
     table = Table("learner", "score", "status", "reason")
-    colours = {"graded": "green", "partial": "yellow", "rejected": "red"}
+    colours = {"graded": "green", "partial": "yellow", "rejected": "red", "pending": "yellow"}
     for r in results:
-        table.add_row(r.learner, f"{r.score:g}/{r.max_score:g}" if r.status != "rejected" else "—",
-                      f"[{colours[r.status]}]{r.status}[/]",
+        status = "pending" if r.learner in waiting and r.status != "rejected" else r.status
+        table.add_row(r.learner, (f"{r.score:g}/{r.max_score:g}" + " (provisoire)" * (
+                          status == "pending")) if r.status != "rejected" else "—",
+                      f"[{colours[status]}]{status}[/]",
                       "; ".join(filter(None, [r.reason] + [f"réparé : {a}" for a in r.anomalies])))
     out.print(table)
 
@@ -454,9 +458,10 @@ def _print_hand_grading(course, pending: dict[str, list[str]], listing: Path | N
     for assignment, learners in pending.items():
         shown = ", ".join(learners[:6]) + (", …" if len(learners) > 6 else "")
         out.print(f"  {assignment} : {len(learners)} — {shown}")
-    out.print("Pour noter : depuis la racine du cours, `jupyter lab`, menu Nbgrader → Formgrader "
-              "(ou `jupyter server` avec l'extension formgrader, page /formgrader), puis "
-              "Manage Submissions. Ensuite : `ecole-ia feedback DEVOIR` et `ecole-ia report`.")
+    out.print("Pour noter : `ecole-ia lab --trainer` (JupyterLab à la racine du cours), menu "
+              "Nbgrader → Formgrader → Manage Submissions (ou `jupyter server` avec l'extension "
+              "formgrader, page /formgrader). Ensuite : `ecole-ia feedback DEVOIR` et "
+              "`ecole-ia report`.")
 
 
 @app.command()
