@@ -374,9 +374,15 @@ def test_runaway_code_fails_its_question_only(graded, name, question, reason):
         assert reason in r.reason
 
 
-def test_a_crashing_kernel_is_rejected_with_a_reason(graded):
+def test_a_crashing_kernel_keeps_the_points_graded_before_the_crash(graded):
+    """A segfault in q2's answer: q1 keeps its point, q2 to q4 score zero with the reason
+    and the cell where the kernel stopped; the outcome is partial, not rejected."""
     r = outcome(graded, "Crash Noyau")
-    assert r.status == "rejected" and "noyau" in r.reason
+    assert (r.status, scores(r)) == ("partial", {"q1-tests": 1, "q2-tests": 0, "q3-tests": 0,
+                                                 "q4-tests": 0}), r.reason
+    assert "noyau" in r.reason and "q2-tests" in r.reason
+    q3 = next(q for q in r.questions if q.grade_id == "q3-tests")
+    assert "le noyau Python s'est arrêté à la cellule « q2-reponse »" in q3.message
 
 
 @pytest.mark.skipif(not SANDBOX, reason="no namespace sandbox on this machine")

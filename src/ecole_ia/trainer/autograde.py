@@ -4,16 +4,27 @@ Each submission is graded in a worker process (default: one per core), each note
 fresh kernel, with a per-cell time limit. Workers write to the same gradebook: SQLite waits
 for the other writers (busy timeout) rather than failing, and nbgrader's writes are short.
 One broken submission never stops the others: it gets an outcome and a reason.
+
+Speed (README, "Grading speed"): workers are forked from a server process that imported
+nbgrader once, load the course configuration once, and start kernels from a zygote that
+imported ipykernel once (sandbox.py); each submission still gets a fresh kernel.
+
+Crash safety: workers, zygotes and kernels die with the trainer's process (parent-death
+signals); each outcome is written to grading/status/ as soon as it is known, so an
+interrupted run keeps what it graded, and `skip_graded` grades only what is missing.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import signal
+import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
-from multiprocessing import get_context
+from multiprocessing import get_context, util as mp_util
 from pathlib import Path
 from typing import Callable, Literal
 
@@ -26,7 +37,7 @@ from ..errors import CourseError, NotebookError
 from ..messages import FRIENDLY, learner_message  # noqa: F401  (re-exported)
 from .limits import Limits, apply as apply_limits
 from .repair import rebuild
-from . import sandbox
+from . import execute, sandbox
 
 Status = Literal["graded", "partial", "rejected"]
 
@@ -50,6 +61,7 @@ class GradeResult:
     questions: list[QuestionResult] = field(default_factory=list)
     seconds: float = 0.0
     anomalies: list[str] = field(default_factory=list)  # French: what repair.rebuild fixed
+    graded_hash: str = ""  # sha256 of the notebooks graded (after repair), to reuse the above
 
 
 def preflight(course: Course, assignment: str, learner: str) -> str | None:
@@ -70,24 +82,33 @@ def preflight(course: Course, assignment: str, learner: str) -> str | None:
     return None
 
 
-_SANDBOX_PLAN = ""  # set in each worker by _start_worker; empty = kernels not isolated
-_LIMITS = Limits()
+@dataclass
+class _Worker:
+    """What a grading worker keeps between submissions (loaded once, in _start_worker)."""
+
+    course: Course
+    config: object             # the course's nbgrader Config, with this run's options
+    log: str                   # this worker's log file (its stderr and its kernels')
 
 
-def _start_worker(limits: Limits, log_dir: str, plan: str) -> None:
-    """Runs once in each worker process: its kernels inherit these limits and environment,
-    and its and their stderr go to a log file instead of the trainer's terminal."""
+_worker: _Worker | None = None
+
+
+def _start_worker(root: str, timeout: int, limits: Limits, log_dir: str, plan: str) -> None:
+    """Runs once in each worker process: it dies with the trainer's process, its kernels
+    inherit these limits and environment, its and their stderr go to a log file instead of
+    the trainer's terminal, and the configuration and the kernel zygote are made once."""
     import tempfile
     import warnings
 
-    global _SANDBOX_PLAN, _LIMITS
-    _LIMITS = limits
-
+    global _worker
+    sandbox.die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is handled by the trainer's process
     warnings.filterwarnings("ignore", module="nbgrader")
     warnings.filterwarnings("ignore", message=".*not in session.*")
     Path(log_dir).mkdir(parents=True, exist_ok=True)
-    log = os.open(Path(log_dir) / f"worker-{os.getpid()}.log",
-                  os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    log_path = str(Path(log_dir) / f"worker-{os.getpid()}.log")
+    log = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     os.dup2(log, 2)
     apply_limits(limits)
     # Kernels talk to nbgrader over Unix sockets in a short private folder (a network
@@ -95,19 +116,74 @@ def _start_worker(limits: Limits, log_dir: str, plan: str) -> None:
     runtime = tempfile.mkdtemp(prefix="eia-rt-")
     os.chmod(runtime, 0o1777)
     os.environ["JUPYTER_RUNTIME_DIR"] = runtime
+    course = Course(Path(root))
+    config = grader.course_config(course)
+    config.Execute.timeout = timeout
+    config.GuardedExecute.max_output_kb = limits.output_kb
+    config.GuardedExecute.notebook_timeout = limits.notebook_seconds
     if plan:
         decoded = sandbox.Plan.decode(plan)
         decoded.keep.append(runtime)
         if decoded.uid is not None:  # one user id per worker: its own process count
             decoded.uid += os.getpid() % 4000
         decoded.max_processes = limits.processes
-        _SANDBOX_PLAN = decoded.encode()
+        config.KernelManager.transport = "ipc"
+        config.SandboxedKernelManager.sandbox_plan = decoded.encode()
+    _fast_nbgrader_metadata_checks()
+    try:
+        zygote = execute.Zygote()
+    except OSError as exc:  # kernels then start as separate programs, as nbgrader does
+        print(f"ecole-ia: no kernel zygote ({exc}); kernels start the slow way", file=sys.stderr)
+    else:
+        execute.use_zygote(zygote)
+        mp_util.Finalize(None, zygote.stop, exitpriority=10)  # reaped: its CPU is counted
+    _worker = _Worker(course, config, log_path)
 
 
-def repair_submission(course: Course, assignment: str, learner: str) -> list[str]:
-    """Rebuild each submitted notebook on its released version (repair.py); French notes.
-    The file in submitted/ is rewritten only when something was wrong; collect's archive
-    keeps what the learner sent."""
+def _fast_nbgrader_metadata_checks() -> None:
+    """nbgrader validates each cell's metadata with `jsonschema.validate`, which checks the
+    schema itself again every time (0.17 CPU-second per submission, a quarter of nbgrader's
+    own work). In a grading worker the validator is built once per schema; the checks made
+    and the errors raised are the same."""
+    import jsonschema
+    from nbgrader.nbgraderformat import common
+
+    validators: dict[str, object] = {}
+
+    class _CachedJsonschema:
+        ValidationError = jsonschema.ValidationError
+
+        @staticmethod
+        def validate(instance, schema):
+            key = json.dumps(schema, sort_keys=True)
+            validator = validators.get(key)
+            if validator is None:
+                cls = jsonschema.validators.validator_for(schema)
+                cls.check_schema(schema)
+                validator = validators[key] = cls(schema)
+            error = jsonschema.exceptions.best_match(validator.iter_errors(instance))
+            if error is not None:
+                raise error
+
+    common.jsonschema = _CachedJsonschema
+
+
+def _notebooks_hash(folder: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(folder.glob("*.ipynb")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def repair_submission(course: Course, assignment: str, learner: str,
+                      known: tuple[str, list[str]] | None = None) -> tuple[list[str], str]:
+    """Rebuild each submitted notebook on its released version (repair.py); return the
+    French notes and the hash of the notebooks that will be graded.
+
+    The file in submitted/ is rewritten only when something was wrong (collect's archive
+    keeps what the learner sent), so a second grading finds nothing left to repair: `known`
+    (hash, notes) from the previous grading gives the notes back while the file is still
+    the one that repair wrote."""
     folder = course.grading / "submitted" / learner / assignment
     notes = []
     for released_path in sorted((course.exercises / assignment).glob("*.ipynb")):
@@ -115,41 +191,63 @@ def repair_submission(course: Course, assignment: str, learner: str) -> list[str
         raw = nbformat.read(str(path), as_version=nbformat.NO_CONVERT)
         if raw.nbformat < 4:
             notes.append(f"{path.name} : ancien format de notebook (v{raw.nbformat}) converti")
-        repaired = rebuild(read_notebook(released_path), nbformat.read(str(path), as_version=4))
+        current = nbformat.convert(raw, 4) if raw.nbformat != 4 else raw
+        repaired = rebuild(read_notebook(released_path), current)
         notes += [f"{path.name} : {n}" for n in repaired.notes]
         if repaired.changed or raw.nbformat < 4:
             tmp = path.with_suffix(".tmp")
             nbformat.write(repaired.notebook, str(tmp))
             tmp.replace(path)
-    return notes
+    graded = _notebooks_hash(folder)
+    if not notes and known and known[0] == graded:
+        notes = list(known[1])
+    return notes, graded
 
 
-def _grade_one(root: str, assignment: str, learner: str,
-               timeout: int) -> tuple[str, str | None, float, list[str]]:
-    """Worker: run nbgrader autograde for one submission;
-    return (learner, error, seconds, anomalies)."""
+def _log_size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
+
+
+def _sandbox_failure(log: str, since: int) -> str | None:
+    """The launcher's own reason when the sandbox refused to start a kernel while this
+    submission was graded (it writes "ecole-ia sandbox: ..." to the worker's log)."""
+    try:
+        with open(log, "rb") as handle:
+            handle.seek(since)
+            text = handle.read().decode("utf-8", "replace")
+    except OSError:
+        return None
+    lines = [ln.strip() for ln in text.splitlines() if ln.startswith("ecole-ia sandbox:")]
+    return lines[-1][len("ecole-ia sandbox:"):].strip() if lines else None
+
+
+def _grade_one(assignment: str, learner: str,
+               known: tuple[str, list[str]] | None) -> GradeResult:
+    """Worker: repair, run nbgrader autograde for one submission, read its outcome."""
+    assert _worker is not None, "_start_worker did not run in this process"
     started = time.perf_counter()
-    course = Course(Path(root))
-    config = grader.course_config(course)
-    config.Execute.timeout = timeout
-    config.GuardedExecute.max_output_kb = _LIMITS.output_kb
-    config.GuardedExecute.notebook_timeout = _LIMITS.notebook_seconds
-    if _SANDBOX_PLAN:
-        config.KernelManager.transport = "ipc"
-        config.SandboxedKernelManager.sandbox_plan = _SANDBOX_PLAN
+    course, config = _worker.course, _worker.config
     rejected = preflight(course, assignment, learner)
     if rejected:
-        return learner, REJECTED + rejected, time.perf_counter() - started, []
-    anomalies: list[str] = []
+        return GradeResult(learner, assignment, "rejected", reason=rejected,
+                           seconds=round(time.perf_counter() - started, 2))
+    log_start = _log_size(_worker.log)
+    execute.incidents.clear()
+    anomalies, graded_hash, failure = [], "", None
     try:
-        anomalies = repair_submission(course, assignment, learner)
+        anomalies, graded_hash = repair_submission(course, assignment, learner, known)
         grader.autograde(config, assignment, learner)
-        error = None
-    except grader.GraderError as exc:
-        error = str(exc)
-    except Exception as exc:  # anything else is reported for this learner only
-        error = f"{type(exc).__name__}: {exc}"
-    return learner, error, time.perf_counter() - started, anomalies
+    except Exception as exc:  # reported for this learner only; the story goes to the log
+        detail = str(exc) if isinstance(exc, grader.GraderError) else f"{type(exc).__name__}: {exc}"
+        print(f"ecole-ia: {learner}: {detail}", file=sys.stderr, flush=True)
+        failure = failure_reason(detail, _sandbox_failure(_worker.log, log_start), _worker.log)
+    result = outcome(course, assignment, learner, failure, time.perf_counter() - started,
+                     config=config)
+    result.anomalies, result.graded_hash = anomalies, graded_hash
+    return result
 
 
 # Errors that make a grading partial, and how the report names them (French).
@@ -158,40 +256,55 @@ LIMIT_REASONS = {
     "NotebookTimeoutError": "temps total du notebook dépassé",
     "OutputLimitError": "sortie trop volumineuse",
     "KernelTamperError": "noyau modifié pour empêcher les tests (à vérifier par le formateur)",
+    execute.KERNEL_DEATH_ERROR: "le noyau Python s'est arrêté (plantage) ; questions non notées",
 }
-REJECTED = "rejected before grading: "
 WORKER_DIED = ("la correction de cet envoi a arrêté le correcteur (mémoire ou processus "
                "épuisés) : vérifiez que le notebook s'exécute de bout en bout")
+KERNEL_DIED = ("le noyau Python s'est arrêté pendant la correction (mémoire saturée ou "
+               "plantage) : vérifiez que le notebook s'exécute de bout en bout")
 SANDBOX_UID = 61000  # first of the unprivileged user ids kernels run as (one per worker)
 
 
-def _rejection_reason(error: str) -> str:
-    if error.startswith(REJECTED):
-        return error[len(REJECTED):]
+def failure_reason(error: str, sandbox_reason: str | None, log: str) -> str:
+    """Why nbgrader could not grade a submission, in French. Typed facts first (what the
+    execution step recorded, the sandbox launcher's own reason), then nbgrader's message;
+    never a bare English log line: the details stay in the worker's log, named here."""
+    where = f"détails dans grading/logs/{Path(log).name}"
+    kinds = {kind for kind, _ in execute.incidents}
+    if sandbox_reason:
+        return (f"le bac à sable n'a pas pu démarrer le noyau Python ({sandbox_reason}) : "
+                f"un problème de la machine de correction, pas du notebook ; {where}")
+    if "kernel_start" in kinds:
+        return ("le noyau Python n'a pas démarré (machine de correction surchargée ?) : "
+                f"corrigez à nouveau cet envoi ; {where}")
+    if "kernel_died" in kinds:
+        return KERNEL_DIED
     lowered = error.lower()
     if "notjson" in lowered or "not valid json" in lowered or ("json" in lowered and "decode" in lowered):
         return ("le fichier n'est pas un notebook valide (JSON illisible) : ouvrez-le dans "
                 "JupyterLab, enregistrez-le, puis déposez-le à nouveau")
     if "dead" in lowered or "kernel died" in lowered or "unresponsive" in lowered:
-        return ("le noyau Python s'est arrêté pendant la correction (mémoire saturée ou "
-                "plantage) : vérifiez que le notebook s'exécute de bout en bout")
+        return KERNEL_DIED
     if "no notebooks were" in lowered or "no such file" in lowered:
         return "le notebook attendu est absent de l'envoi"
-    first = next((ln for ln in error.splitlines() if "[ERROR]" in ln), error.splitlines()[0])
-    return f"la correction automatique a échoué : {first.replace('[ERROR] ', '')[:200]}"
+    if "schema" in lowered or "metadata" in lowered:
+        return ("les métadonnées de correction du notebook sont invalides (cellules copiées "
+                f"d'un autre notebook ?) ; {where}")
+    if "database" in lowered or "sqlite" in lowered or "gradebook" in lowered:
+        return f"le carnet de notes (gradebook) n'a pas pu être mis à jour ; {where}"
+    return f"la correction automatique a échoué pour une raison imprévue ; {where}"
 
 
-def outcome(course: Course, assignment: str, learner: str, error: str | None,
-            seconds: float) -> GradeResult:
-    """Read what nbgrader recorded for one submission and give it a status and reasons."""
-    config = grader.course_config(course)
+def outcome(course: Course, assignment: str, learner: str, failure: str | None,
+            seconds: float, config=None) -> GradeResult:
+    """Read what nbgrader recorded for one submission and give it a status and reasons
+    (`failure`: why nbgrader stopped, in French, or None)."""
+    config = config or grader.course_config(course)
     scores = grader.read_scores(config.CourseDirectory.db_url, assignment, learner)
     result = GradeResult(learner, assignment, "graded", seconds=round(seconds, 2))
-    if error and error.startswith(REJECTED):
-        result.status, result.reason = "rejected", _rejection_reason(error)
-        return result
-    if scores is None or (error and all(c.needs_manual_grade for c in scores.cells)):
-        result.status, result.reason = "rejected", _rejection_reason(error or "aucun score")
+    if scores is None or (failure and all(c.needs_manual_grade for c in scores.cells)):
+        result.status = "rejected"
+        result.reason = failure or "nbgrader n'a enregistré aucune note pour cet envoi"
         return result
     autograded = Path(config.CourseDirectory.root) / config.CourseDirectory.autograded_directory
     failures, flagged = {}, {kind: [] for kind in LIMIT_REASONS}
@@ -204,7 +317,7 @@ def outcome(course: Course, assignment: str, learner: str, error: str | None,
             gid = nbgrader_meta(cell).get("grade_id")
             for out in cell.get("outputs", []):
                 if out.get("output_type") == "error" and gid:
-                    failures[gid] = learner_message(out["ename"], out.get("evalue", ""))
+                    failures[gid] = _message(out["ename"], out.get("evalue", ""))
                     if out["ename"] in flagged:
                         flagged[out["ename"]].append(gid)
     for cell in scores.cells:
@@ -216,9 +329,16 @@ def outcome(course: Course, assignment: str, learner: str, error: str | None,
     reasons = [f"{LIMIT_REASONS[kind]} : {', '.join(ids)}" for kind, ids in flagged.items() if ids]
     if reasons:
         result.status, result.reason = "partial", " ; ".join(reasons)
-    elif error:
-        result.status, result.reason = "partial", _rejection_reason(error)
+    elif failure:
+        result.status, result.reason = "partial", failure
     return result
+
+
+def _message(ename: str, evalue: str) -> str:
+    # The execution step's own errors already carry a whole French sentence.
+    if ename == execute.KERNEL_DEATH_ERROR:
+        return evalue
+    return learner_message(ename, evalue)
 
 
 def status_file(course: Course, assignment: str) -> Path:
@@ -231,7 +351,7 @@ def save_results(course: Course, assignment: str, results: list[GradeResult]) ->
     rows = json.loads(path.read_text("utf-8")) if path.is_file() else {}
     rows.update({r.learner: asdict(r) for r in results})
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(json.dumps(rows, ensure_ascii=False, indent=1), "utf-8")
     tmp.replace(path)  # atomic: a crash never leaves half a file
 
@@ -241,7 +361,9 @@ def load_results(course: Course, assignment: str) -> dict[str, GradeResult]:
     if not path.is_file():
         return {}
     rows = json.loads(path.read_text("utf-8"))
-    return {k: GradeResult(**{**v, "questions": [QuestionResult(**q) for q in v["questions"]]})
+    known = set(GradeResult.__dataclass_fields__)
+    return {k: GradeResult(**{**{f: x for f, x in v.items() if f in known},
+                              "questions": [QuestionResult(**q) for q in v["questions"]]})
             for k, v in rows.items()}
 
 
@@ -251,19 +373,72 @@ def submitted_learners(course: Course, assignment: str) -> list[str]:
     return sorted(p.parent.name for p in submitted.glob(f"*/{assignment}") if p.is_dir())
 
 
+class GradingInterrupted(KeyboardInterrupt):
+    """Ctrl-C during grading: every worker and kernel is stopped; `results` holds what was
+    graded (already saved), `left` the learners still to grade."""
+
+    def __init__(self, results: list[GradeResult], left: list[str]):
+        super().__init__(f"interrupted: {len(results)} graded, {len(left)} left")
+        self.results, self.left = results, left
+
+
+def _context():
+    """Workers forked from a server process that has imported the grading modules once
+    (a spawned worker spends 1.6 CPU-seconds importing them; each fork, nothing). The server
+    holds no learner's data and no open gradebook: it forks before any grading."""
+    context = get_context("forkserver")
+    context.set_forkserver_preload(["__main__", "ecole_ia.trainer.autograde"])
+    return context
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Kill the pool's processes now (their zygotes and kernels die with them)."""
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        try:
+            process.kill()
+        except (OSError, AttributeError):
+            pass
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
+def to_grade(course: Course, assignment: str, learners: list[str]) -> list[str]:
+    """Of `learners`, those whose submission has no outcome yet, or changed since."""
+    previous = load_results(course, assignment)
+    folder = course.grading / "submitted"
+    return [l for l in learners if l not in previous or not previous[l].graded_hash
+            or previous[l].graded_hash != _notebooks_hash(folder / l / assignment)]
+
+
 def autograde_all(course: Course, assignment: str, learners: list[str] | None = None,
                   workers: int | None = None, timeout: int = 60,
                   on_done: Callable[[GradeResult], None] | None = None,
                   limits: Limits = Limits(), isolate: bool = True,
-                  on_warning: Callable[[str], None] | None = None) -> list[GradeResult]:
+                  on_warning: Callable[[str], None] | None = None,
+                  skip_graded: bool = False) -> list[GradeResult]:
     """Grade `learners` (default: everyone who submitted) with `workers` processes.
 
     With `isolate`, each kernel runs in the sandbox (see sandbox.py); where this machine
-    cannot provide it, `on_warning` is told why and grading goes on without it."""
+    cannot provide it, `on_warning` is told why and grading goes on without it. Each outcome
+    is saved as soon as it is known. With `skip_graded`, submissions already graded and
+    unchanged since keep their outcome (returned too) and are not graded again.
+    Ctrl-C raises GradingInterrupted once every grading process is stopped."""
     learners = learners if learners is not None else submitted_learners(course, assignment)
     if not learners:
         raise CourseError(f"no submission for {assignment!r} in grading/submitted/: "
                           "run `ecole-ia collect` first")
+    previous = load_results(course, assignment)
+    kept: list[GradeResult] = []
+    if skip_graded:
+        todo = to_grade(course, assignment, learners)
+        kept = [previous[l] for l in learners if l not in todo]
+        if kept and on_warning:
+            on_warning(f"{len(kept)} submission(s) already graded and unchanged: kept as they "
+                       f"are; grading the {len(todo)} left (--all grades everything again)")
+        learners = todo
+    results: list[GradeResult] = []
+    pending, solo = list(learners), False
+    if not learners:
+        return sorted(kept, key=lambda r: r.learner)
     plan = ""
     if isolate:
         unavailable = sandbox.probe()
@@ -274,35 +449,38 @@ def autograde_all(course: Course, assignment: str, learners: list[str] | None = 
             on_warning("learners' code is NOT isolated on this machine (" + unavailable +
                        "): only the clean environment and resource limits apply")
     workers = max(1, min(workers or os.cpu_count() or 1, len(learners)))
-    results, pending, solo = [], list(learners), False
+    known = {l: (r.graded_hash, r.anomalies) for l, r in previous.items() if r.graded_hash}
 
     def done(result: GradeResult) -> None:
+        save_results(course, assignment, [result])  # at once: an interrupted run keeps it
         results.append(result)
         pending.remove(result.learner)
         if on_done:
             on_done(result)
 
+    context = _context()
     while pending:
         # After a worker died, the rest is graded one submission per pool, so the one that
         # kills its worker is known and rejected, and nobody else is affected.
         batch = pending[:1] if solo else list(pending)
-        # spawn: workers start clean (no inherited event loops or open gradebook connections).
-        with ProcessPoolExecutor(max_workers=1 if solo else workers,
-                                 mp_context=get_context("spawn"), initializer=_start_worker,
-                                 initargs=(limits, str(course.grading / "logs"), plan)) as pool:
-            jobs = {pool.submit(_grade_one, str(course.root), assignment, l, timeout): l
-                    for l in batch}
+        pool = ProcessPoolExecutor(
+            max_workers=1 if solo else workers, mp_context=context, initializer=_start_worker,
+            initargs=(str(course.root), timeout, limits, str(course.grading / "logs"), plan))
+        try:
+            jobs = {pool.submit(_grade_one, assignment, l, known.get(l)): l for l in batch}
             for job in as_completed(jobs):
                 try:
-                    learner, error, seconds, anomalies = job.result()
+                    result = job.result()
                 except Exception:  # the worker process died (killed, out of memory…)
                     if solo:
                         done(GradeResult(jobs[job], assignment, "rejected", reason=WORKER_DIED))
                     solo = True
                     continue
-                result = outcome(course, assignment, learner, error, seconds)
-                result.anomalies = anomalies
                 done(result)
-    results.sort(key=lambda r: r.learner)
-    save_results(course, assignment, results)
-    return results
+        except KeyboardInterrupt:
+            _stop_workers(pool)
+            raise GradingInterrupted(sorted(results, key=lambda r: r.learner),
+                                     list(pending)) from None
+        finally:
+            pool.shutdown(wait=True)
+    return sorted(results + kept, key=lambda r: r.learner)

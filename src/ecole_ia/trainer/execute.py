@@ -16,21 +16,32 @@ and the test helpers put back before every test cell.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
+import signal
+import socket
+import subprocess
+import sys
+import threading
 import time
+from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
+from jupyter_client.provisioning import LocalProvisioner
+from nbclient.exceptions import DeadKernelError
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute
 from traitlets import Integer, Unicode
 
+from . import sandbox
 from .sandbox import LAUNCHER
 
 OUTPUT_LIMIT_ERROR = "OutputLimitError"
 NOTEBOOK_TIMEOUT_ERROR = "NotebookTimeoutError"
 
 TAMPER_ERROR = "KernelTamperError"
+KERNEL_DEATH_ERROR = "KernelDeathError"
 
 # Runs (silently) in the kernel before the first learner-written cell. `dict.copy`,
 # `dict.update`, `setattr` are taken now, so rebinding names later cannot break the restore.
@@ -90,6 +101,129 @@ del _ecole_ia_limiter_sortie
 RESTORE = "_ecole_ia_retablir(); _ecole_ia_temoin = {nonce!r}"
 
 
+class Zygote:
+    """A grading worker's kernel zygote (see sandbox.py): started once, asked for a fresh
+    kernel process per notebook. Thread-safe; its kernels die with it, and it dies with
+    the worker (parent-death signal)."""
+
+    def __init__(self):
+        ours, theirs = socket.socketpair()
+        self.process = subprocess.Popen(
+            [sys.executable, str(Path(sandbox.__file__).resolve()), "--zygote",
+             str(theirs.fileno())], pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL)
+        theirs.close()
+        self._channel, self._lock = ours, threading.Lock()
+        self._replies: list[dict] = []
+        self._exits: dict[int, int] = {}
+        self._pending = b""
+
+    def _read(self, block: bool) -> None:
+        self._channel.setblocking(block)
+        try:
+            data = self._channel.recv(1 << 16)
+        except BlockingIOError:
+            return
+        if not data:
+            raise OSError("the kernel zygote stopped")
+        self._pending += data
+        while b"\n" in self._pending:
+            line, self._pending = self._pending.split(b"\n", 1)
+            message = json.loads(line)
+            if "exit" in message:
+                self._exits[message["exit"]] = message["status"]
+            else:
+                self._replies.append(message)
+
+    def start(self, argv: list[str], cwd: str, env: dict[str, str], plan: str) -> int:
+        """Fork a kernel (`python -m ipykernel_launcher ARGV`); return its process id."""
+        request = {"argv": argv, "cwd": cwd, "env": env, "plan": plan}
+        with self._lock:
+            self._channel.setblocking(True)
+            self._channel.sendall(json.dumps(request).encode() + b"\n")
+            while not self._replies:
+                self._read(block=True)
+            reply = self._replies.pop(0)
+        if "error" in reply:
+            raise OSError(reply["error"])
+        return reply["pid"]
+
+    def exit_status(self, pid: int) -> int | None:
+        with self._lock:
+            if pid not in self._exits:
+                self._read(block=False)
+            return self._exits.get(pid)
+
+    def stop(self) -> None:
+        self._channel.close()  # the zygote then reaps its kernels and exits
+        try:
+            self.process.wait(30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+_zygote: Zygote | None = None
+
+
+def use_zygote(zygote: Zygote | None) -> None:
+    """Kernels of this process start from `zygote` (None: as separate programs)."""
+    global _zygote
+    _zygote = zygote
+
+
+class _ZygoteChild:
+    """What jupyter_client's LocalProvisioner needs of a Popen, for a zygote's kernel."""
+
+    stdin = stdout = stderr = None
+
+    def __init__(self, zygote: Zygote, pid: int):
+        self.zygote, self.pid, self.returncode = zygote, pid, None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            self.returncode = self.zygote.exit_status(self.pid)
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(str(self.pid), timeout)
+            time.sleep(0.02)
+        return self.returncode
+
+    def send_signal(self, signum: int) -> None:
+        if self.poll() is None:
+            os.kill(self.pid, signum)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+
+class ZygoteProvisioner(LocalProvisioner):
+    """Starts the kernel from the worker's zygote instead of a new program."""
+
+    async def launch_kernel(self, cmd, **kwargs):
+        env = dict(kwargs.get("env") or os.environ)
+        env["JPY_PARENT_PID"] = str(os.getpid())
+        plan = ""
+        if cmd[:len(LAUNCHER)] == LAUNCHER:  # sandboxed: the zygote runs the launcher's steps
+            plan, cmd = cmd[len(LAUNCHER)], cmd[len(LAUNCHER) + 2:]
+        arguments = sandbox._kernel_arguments(cmd)
+        if arguments is None or _zygote is None:
+            return await super().launch_kernel(
+                [*LAUNCHER, plan, "--", *cmd] if plan else cmd, **kwargs)
+        cwd = str(kwargs.get("cwd") or os.getcwd())
+        pid = _zygote.start(arguments, cwd, env, plan)
+        self.process = _ZygoteChild(_zygote, pid)
+        self.pid = self.pgid = pid  # the kernel leads a process group of its own (setsid)
+        self.cwd = cwd
+        return self.connection_info
+
+
 class SandboxedKernelManager(AsyncKernelManager):
     """A kernel manager whose kernels start inside the sandbox described in sandbox.py."""
 
@@ -110,6 +244,13 @@ class SandboxedKernelManager(AsyncKernelManager):
         stem = os.path.join(runtime, f"k-{uuid4().hex[:12]}")
         self.transport, self.connection_file, self.ip = "ipc", stem + ".json", stem + "-ipc"
 
+    async def _async_pre_start_kernel(self, **kw):
+        if _zygote is not None and self.provisioner is None:
+            self.kernel_id = self.kernel_id or kw.pop("kernel_id", None) or uuid4_hex()
+            self.provisioner = ZygoteProvisioner(
+                kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self)
+        return await super()._async_pre_start_kernel(**kw)
+
     def format_kernel_cmd(self, extra_arguments=None):
         command = super().format_kernel_cmd(extra_arguments)
         if not self.sandbox_plan:
@@ -117,8 +258,24 @@ class SandboxedKernelManager(AsyncKernelManager):
         return [*LAUNCHER, self.sandbox_plan, "--", *command]
 
 
+def uuid4_hex() -> str:
+    from uuid import uuid4
+
+    return str(uuid4())
+
+
 def _ok(reply: dict | None) -> bool:
     return bool(reply) and reply.get("content", {}).get("status") == "ok"
+
+
+# What went wrong with kernels in this process, as typed facts for the grading worker:
+# ("kernel_start" | "kernel_died", detail). Cleared by the worker before each submission.
+incidents: list[tuple[str, str]] = []
+
+
+def _cell_label(cell, index: int) -> str:
+    grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+    return f"« {grade_id} »" if grade_id else f"n° {index + 1}"
 
 
 class GuardedExecute(Execute):
@@ -129,17 +286,52 @@ class GuardedExecute(Execute):
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("kernel_manager_class", SandboxedKernelManager)
+        # The kernel is thrown away after the notebook: stop it at once rather than wait for
+        # a polite shutdown (0.3 s per notebook).
+        kwargs.setdefault("shutdown_kernel", "immediate")
         super().__init__(*args, **kwargs)
         self._printed, self._overflowed = 0, set()
 
     def preprocess(self, nb, resources=None, km=None):
         self._printed, self._overflowed = 0, set()
         self._started, self._guarded, self._guard_tried = time.monotonic(), False, False
-        return super().preprocess(nb, resources, km)
+        self._dead_at, self._ran = None, False
+        try:
+            return super().preprocess(nb, resources, km)
+        except DeadKernelError as exc:
+            incidents.append(("kernel_died", str(exc)))
+            raise
+        except (RuntimeError, TimeoutError) as exc:
+            if not self._ran:  # "Kernel died before replying to kernel_info", "didn't respond"
+                incidents.append(("kernel_start", str(exc)))
+            raise
 
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type != "code":
             return super().preprocess_cell(cell, resources, index)
+        self._ran = True
+        if self._dead_at is not None:
+            # Questions after a crash score zero, with the reason, and are not run.
+            cell.outputs = [new_output(
+                "error", ename=KERNEL_DEATH_ERROR, traceback=[],
+                evalue=f"le noyau Python s'est arrêté à la cellule {self._dead_at} : cette "
+                       "question n'a pas pu être testée")]
+            return cell, self.resources
+        try:
+            return self._guarded_cell(cell, resources, index)
+        except DeadKernelError as exc:
+            # The kernel died in this cell (segfault, os._exit, killed): what ran before
+            # keeps its points; nbgrader scores this cell and the rest as failed.
+            self._dead_at = _cell_label(cell, index)
+            incidents.append(("kernel_died", f"{self._dead_at}: {exc}"))
+            cell.outputs = list(cell.get("outputs", [])) + [new_output(
+                "error", ename=KERNEL_DEATH_ERROR, traceback=[],
+                evalue="le noyau Python s'est arrêté pendant cette cellule (plantage : erreur "
+                       "de segmentation, os._exit, mémoire…) : les questions suivantes ne "
+                       "sont pas notées")]
+            return cell, self.resources
+
+    def _guarded_cell(self, cell, resources, index):
         if time.monotonic() - self._started > self.notebook_timeout:
             cell.outputs = [new_output(
                 "error", ename=NOTEBOOK_TIMEOUT_ERROR, traceback=[],

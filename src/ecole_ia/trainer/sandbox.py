@@ -199,11 +199,28 @@ def _connection_file(command: list[str]) -> str | None:
     return command[command.index("-f") + 1] if "-f" in command[:-1] else None
 
 
+def die_with_parent() -> None:
+    """Ask Linux to SIGKILL this process when its parent ends (prctl PR_SET_PDEATHSIG), so a
+    killed trainer leaves no grading process behind. Changing user id clears the setting:
+    call it again after dropping privileges. A no-op where prctl does not exist."""
+    try:
+        _libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+    except AttributeError:  # pragma: no cover (not Linux)
+        return
+    if os.getppid() == 1:  # the parent died before the call: nobody will send the signal
+        os._exit(1)
+
+
 def main(argv: list[str]) -> None:
     """`python -S sandbox.py PLAN -- KERNEL COMMAND...`"""
     if len(argv) < 3 or argv[1] != "--":
         sys.exit("usage: python -S sandbox.py PLAN -- COMMAND...")
-    plan, command = Plan.decode(argv[0]), argv[2:]
+    run_sandboxed(Plan.decode(argv[0]), argv[2:], lambda command: os.execvp(command[0], command))
+
+
+def run_sandboxed(plan: Plan, command: list[str], start) -> None:
+    """Isolate this process, then run `start(command)` as process 1 of a new PID namespace
+    (it must not return); exit with the kernel's status."""
     connection = _connection_file(command)
     if connection:
         plan.keep.append(os.path.dirname(os.path.abspath(connection)))
@@ -222,7 +239,8 @@ def main(argv: list[str]) -> None:
     if child == 0:
         try:
             become_kernel(plan)
-            os.execvp(command[0], command)
+            die_with_parent()
+            start(command)
         except OSError as exc:
             print(f"ecole-ia sandbox: kernel not started: {exc}", file=sys.stderr)
         os._exit(127)
@@ -230,6 +248,144 @@ def main(argv: list[str]) -> None:
     signal.signal(signal.SIGTERM, lambda *_: os.kill(child, signal.SIGKILL))
     _, status = os.waitpid(child, 0)
     sys.exit(os.waitstatus_to_exitcode(status) if status else 0)
+
+
+# -- the kernel zygote ----------------------------------------------------------------------
+#
+# Starting a kernel costs about 0.3 CPU-second, most of it Python importing ipykernel and
+# IPython; the notebook itself often costs less. A grading worker therefore starts one
+# zygote: a clean Python process (started afresh, never given a learner's data) that
+# imports ipykernel once, then forks a new process for every kernel the worker asks for.
+# Each fork goes through exactly the launcher steps above (namespaces, covers, its own user
+# id, PID namespace) and then runs ipykernel in that fresh process: every submission still
+# gets a fresh kernel of its own, and the imports are not paid again.
+#
+# Protocol, one JSON object per line on a Unix socket pair:
+#   worker -> zygote  {"argv": [...], "cwd": "...", "env": {...}, "plan": "..." or ""}
+#   zygote -> worker  {"pid": N}  (or {"error": "..."}), later {"exit": N, "status": S}
+
+ZYGOTE_KERNEL = ("-m", "ipykernel_launcher")
+
+
+def _kernel_arguments(command: list[str]) -> list[str] | None:
+    """The arguments after `python [-X...] -m ipykernel_launcher`, or None for any other
+    command (`-X` options, such as ipykernel's `-Xfrozen_modules=off` for its debugger, do
+    not apply to a forked kernel)."""
+    if not command or os.path.realpath(command[0]) != os.path.realpath(sys.executable):
+        return None
+    rest = command[1:]
+    while rest and rest[0].startswith("-X"):
+        rest = rest[1:]
+    return rest[2:] if tuple(rest[:2]) == ZYGOTE_KERNEL else None
+
+
+def _start_in_process(command: list[str]) -> None:
+    """Become the kernel: ipykernel in this (forked) process when `command` is this Python's
+    ipykernel, else exec the command like the plain launcher."""
+    arguments = _kernel_arguments(command)
+    if arguments is None:
+        os.execvp(command[0], command)
+    sys.argv = ["ipykernel_launcher", *arguments]
+    from ipykernel import kernelapp
+
+    try:
+        kernelapp.launch_new_instance()
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
+
+
+def _fork_kernel(request: dict, keep_fds: tuple[int, ...]) -> int:
+    pid = os.fork()
+    if pid:
+        return pid
+    try:
+        for fd in keep_fds:
+            os.close(fd)
+        os.setsid()  # its own process group, as jupyter_client gives a kernel it starts
+        die_with_parent()
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, 0)
+        os.close(null)
+        os.dup2(2, 1)  # ipykernel's own notices go to the worker's log, never the terminal
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        os.chdir(request["cwd"])
+        os.environ.clear()
+        os.environ.update(request["env"])
+        command = [sys.executable, *ZYGOTE_KERNEL, *request["argv"]]
+        if request.get("plan"):
+            run_sandboxed(Plan.decode(request["plan"]), command, _start_in_process)
+        else:
+            _start_in_process(command)
+    except SystemExit as exc:
+        if isinstance(exc.code, str):
+            print(exc.code, file=sys.stderr)
+        os._exit(exc.code if isinstance(exc.code, int) else 1)
+    except BaseException as exc:  # noqa: BLE001 - nothing may escape into the zygote's loop
+        print(f"ecole-ia sandbox: kernel not started: {type(exc).__name__}: {exc}",
+              file=sys.stderr)
+    os._exit(127)
+
+
+def serve_zygote(fd: int) -> None:
+    """The zygote's loop (see above): runs until the worker closes its end or dies."""
+    import select
+
+    die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the trainer's process's business
+    # Preload what every kernel imports (the point of the zygote).
+    import ipykernel.ipkernel  # noqa: F401
+    import ipykernel.kernelapp  # noqa: F401
+    import ipykernel.zmqshell  # noqa: F401
+
+    # Orphans come back to the zygote (a kernel killed together with its launcher, whatever
+    # a fork bomb left): it reaps them, so no zombie outlives grading.
+    _libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+    channel = socket.socket(fileno=fd)
+    pending = b""
+    running: set[int] = set()
+
+    def send(message: dict) -> None:
+        channel.sendall(json.dumps(message).encode() + b"\n")
+
+    while True:
+        ready, _, _ = select.select([channel], [], [], 0.05 if running else 0.5)
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                break
+            if not pid:
+                break
+            if pid in running:
+                running.discard(pid)
+                send({"exit": pid, "status": os.waitstatus_to_exitcode(status)})
+        if not ready:
+            continue
+        data = channel.recv(1 << 20)
+        if not data:  # the worker is done: stop what is left, reap everything, then go
+            for pid in running:
+                try:
+                    os.killpg(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+            while True:
+                try:
+                    os.waitpid(-1, 0)
+                except ChildProcessError:
+                    return
+        pending += data
+        while b"\n" in pending:
+            line, pending = pending.split(b"\n", 1)
+            try:
+                pid = _fork_kernel(json.loads(line), (channel.fileno(),))
+            except OSError as exc:
+                send({"error": f"fork: {exc}"})
+                continue
+            running.add(pid)
+            send({"pid": pid})
 
 
 def default_plan(course_root: Path | None, uid: int | None) -> Plan:
@@ -268,4 +424,8 @@ def probe(timeout: float = 30) -> str | None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    if sys.argv[1:2] == ["--zygote"]:
+        del sys.path[0]  # this file's folder: a kernel must not import sandbox.py by name
+        serve_zygote(int(sys.argv[2]))
+    else:
+        main(sys.argv[1:])
