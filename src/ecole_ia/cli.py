@@ -362,30 +362,45 @@ def autograde_cmd(
     isolate: Annotated[bool, typer.Option(
         "--isolate/--no-isolate",
         help="Run learners' code in the sandbox (see README, Security model).")] = True,
+    all_: Annotated[bool, typer.Option(
+        "--all", help="Grade every submission again, even those already graded and unchanged.")] = False,
     root: RootOption = None,
 ) -> None:
-    """Autograde every collected submission in parallel with nbgrader."""
+    """Autograde the collected submissions not graded yet (--all: every one) in parallel."""
+    from .trainer.autograde import GradingInterrupted
     from .trainer.limits import Limits
     course = _course(root)
     _assignments(course, [assignment])
-    results = _grade_with_progress(course, assignment, workers, timeout, Limits(memory_mb=memory),
-                                   isolate=isolate)
+    try:
+        results = _grade_with_progress(course, assignment, workers, timeout,
+                                       Limits(memory_mb=memory), isolate=isolate,
+                                       skip_graded=not all_)
+    except GradingInterrupted as stop:
+        _print_results(stop.results)
+        out.print(f"[bold yellow]interrupted:[/] {len(stop.results)} graded and saved, "
+                  f"{len(stop.left)} left; run the same command again to grade the rest")
+        raise typer.Exit(130)
     waiting = _waiting_for_trainer(course, [assignment])
     _print_results(results, set(waiting.get(assignment, [])))
     _print_hand_grading(course, waiting)
 
 
-def _grade_with_progress(course, assignment, workers, timeout, limits=None, isolate=True):
+def _grade_with_progress(course, assignment, workers, timeout, limits=None, isolate=True,
+                         skip_graded=False):
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
     from .trainer import autograde as autograde_lib, workflow
     total = len(autograde_lib.submitted_learners(course, assignment))
+    if skip_graded:
+        total = len(autograde_lib.to_grade(course, assignment,
+                                           autograde_lib.submitted_learners(course, assignment)))
     with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=out) as progress:
         task = progress.add_task(f"grading {assignment}", total=total)
         return workflow.grade(course, assignment, workers, timeout,
                               on_done=lambda r: progress.advance(task), limits=limits,
                               isolate=isolate,
-                              on_warning=lambda m: out.print(f"[bold yellow]warning:[/] {m}"))
+                              on_warning=lambda m: out.print(f"[bold yellow]warning:[/] {m}"),
+                              skip_graded=skip_graded)
 
 
 def _print_results(results, waiting: set[str] = frozenset()) -> None:

@@ -65,6 +65,8 @@ def feedback(course: Course, syllabus: Syllabus, assignment: str) -> list[Path]:
 def grade(course: Course, assignment: str, workers: int | None, timeout: int,
           on_done: Callable[[GradeResult], None] | None = None,
           limits: Limits | None = None, isolate: bool = True,
-          on_warning: Callable[[str], None] | None = None) -> list[GradeResult]:
+          on_warning: Callable[[str], None] | None = None,
+          skip_graded: bool = False) -> list[GradeResult]:
     return autograde_all(course, assignment, workers=workers, timeout=timeout, on_done=on_done,
-                         limits=limits or Limits(), isolate=isolate, on_warning=on_warning)
+                         limits=limits or Limits(), isolate=isolate, on_warning=on_warning,
+                         skip_graded=skip_graded)
