@@ -103,6 +103,7 @@ def _start_worker(root: str, timeout: int, limits: Limits, log_dir: str, plan: s
 
     global _worker
     sandbox.die_with_parent()
+    _let_the_fork_server_go()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is handled by the trainer's process
     warnings.filterwarnings("ignore", module="nbgrader")
     warnings.filterwarnings("ignore", message=".*not in session.*")
@@ -110,14 +111,17 @@ def _start_worker(root: str, timeout: int, limits: Limits, log_dir: str, plan: s
     log_path = str(Path(log_dir) / f"worker-{os.getpid()}.log")
     log = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     os.dup2(log, 2)
+    # The configuration is read before the environment is cleaned for kernels: the course's
+    # nbgrader_config.py may take the gradebook's URL (and its password) from ECOLE_IA_DB_URL,
+    # which the worker needs and kernels must not see.
+    course = Course(Path(root))
+    config = grader.course_config(course)
     apply_limits(limits)
     # Kernels talk to nbgrader over Unix sockets in a short private folder (a network
     # namespace cuts TCP; socket paths must stay under 108 characters).
     runtime = tempfile.mkdtemp(prefix="eia-rt-")
     os.chmod(runtime, 0o1777)
     os.environ["JUPYTER_RUNTIME_DIR"] = runtime
-    course = Course(Path(root))
-    config = grader.course_config(course)
     config.Execute.timeout = timeout
     config.GuardedExecute.max_output_kb = limits.output_kb
     config.GuardedExecute.notebook_timeout = limits.notebook_seconds
@@ -138,6 +142,23 @@ def _start_worker(root: str, timeout: int, limits: Limits, log_dir: str, plan: s
         execute.use_zygote(zygote)
         mp_util.Finalize(None, zygote.stop, exitpriority=10)  # reaped: its CPU is counted
     _worker = _Worker(course, config, log_path)
+
+
+def _let_the_fork_server_go() -> None:
+    """multiprocessing gives every forked worker the write end of the pipe by which the
+    fork server watches the trainer's process, so the server outlives the trainer while a
+    worker lives, and a worker (whose parent is the server) never gets its parent-death
+    signal: after a kill -9, both wait for each other forever. A worker starts no process
+    through the server: it closes its copy, and the chain of parent deaths holds."""
+    from multiprocessing import forkserver
+
+    server = forkserver._forkserver
+    if getattr(server, "_forkserver_alive_fd", None) is not None:
+        try:
+            os.close(server._forkserver_alive_fd)
+        except OSError:
+            pass
+        server._forkserver_alive_fd = None
 
 
 def _fast_nbgrader_metadata_checks() -> None:
