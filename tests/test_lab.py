@@ -25,6 +25,9 @@ from pathlib import Path
 
 import pytest
 
+from ecole_ia.course import Course
+from ecole_ia.lab import lab_launch
+
 import minicourse
 from minicourse import ASSIGNMENT
 
@@ -40,12 +43,37 @@ NEWS_PROMPT = ("nouvelles officielles de Jupyter", "official Jupyter news")
 CREATE_ASSIGNMENT = '[data-id="nbgrader-create_assignemnt"]'  # (sic) nbgrader's panel id
 START_TIMEOUT = 120  # s: JupyterLab imports nbgrader; a loaded 2-core machine is slow
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.is_file(), reason=(
-        f"no Chromium at {CHROMIUM}: `python3 tasks.py test` installs Debian's chromium as "
-        "root; otherwise `apt-get install chromium` or set ECOLE_IA_CHROMIUM")),
-]
+in_a_browser = pytest.mark.skipif(not CHROMIUM.is_file(), reason=(
+    f"no Chromium at {CHROMIUM}: `python3 tasks.py test` installs Debian's chromium as root; "
+    "otherwise `apt-get install chromium` or set ECOLE_IA_CHROMIUM"))
+
+
+def test_learner_mode_is_the_default_and_the_users_config_still_wins(tmp_path, monkeypatch):
+    """Does `ecole-ia lab` open the learner's workspace with jupyter/learner/ on the config
+    path (after ~/.jupyter, before other folders), from the course root?"""
+    monkeypatch.setenv("ECOLE_IA_WORKSPACE", str(tmp_path / "espace"))
+    monkeypatch.setenv("JUPYTER_CONFIG_PATH", str(tmp_path / "autre"))
+    course = Course(ROOT)
+    learner = lab_launch(course, extra=["--port", "9000"])
+    assert learner.env["JUPYTER_CONFIG_PATH"].split(os.pathsep) == [
+        str(ROOT / "jupyter" / "learner"), str(tmp_path / "autre")]
+    assert learner.cwd == ROOT and learner.folder == (tmp_path / "espace").resolve()
+    assert learner.folder.is_dir()
+    assert f"--ServerApp.root_dir={learner.folder}" in learner.argv
+    assert learner.argv[-2:] == ["--port", "9000"]
+    trainer = lab_launch(course, trainer=True)
+    assert trainer.env["JUPYTER_CONFIG_PATH"].split(os.pathsep)[0] == str(
+        ROOT / "jupyter" / "trainer") and trainer.folder == ROOT
+
+
+def test_learner_config_names_plugins_nbgrader_has():
+    """Are the plugins the learner mode disables really nbgrader's (a renamed plugin would
+    silently come back)?"""
+    disabled = json.loads((ROOT / "jupyter" / "learner" / "labconfig" / "page_config.json")
+                           .read_text("utf-8"))["disabledExtensions"]
+    static = Path(sys.prefix) / "share" / "jupyter" / "labextensions" / "@jupyter" / "nbgrader"
+    code = "".join(p.read_text("utf-8", "replace") for p in (static / "static").glob("*.js"))
+    assert disabled and all(f'"{plugin}"' in code for plugin in disabled), disabled
 
 
 def _free_port() -> int:
@@ -110,8 +138,12 @@ def browser():
 
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
-    """The mini course, with the repository's JupyterLab configuration (jupyter/)."""
-    course = minicourse.make(tmp_path_factory.mktemp("lab") / "cours")
+    """The mini course, with the repository's JupyterLab configuration (jupyter/). Its
+    "released" exercise is a plain copy of the solution (what the page shows is all that
+    matters here, and nbgrader's generate step would cost more than the browser)."""
+    course = minicourse.make(tmp_path_factory.mktemp("lab") / "cours", build=False)
+    shutil.copytree(course.solutions / ASSIGNMENT, course.exercises / ASSIGNMENT,
+                    ignore=shutil.ignore_patterns("wrong_answers.yml"))
     shutil.copytree(ROOT / "jupyter", course.root / "jupyter")
     return course
 
@@ -145,6 +177,8 @@ def _no_news_prompt(page) -> None:
     assert not [p for p in NEWS_PROMPT if p in text], "the Jupyter news prompt is shown"
 
 
+@pytest.mark.slow
+@in_a_browser
 def test_learner_mode_is_french_without_instructor_tools(browser, course, tmp_path):
     """Does a learner get a French JupyterLab with nbgrader's Validate button, but without
     the create-assignment panel, the formgrader and the course list?"""
@@ -180,6 +214,8 @@ def _status(url: str) -> int:
         return exc.code
 
 
+@pytest.mark.slow
+@in_a_browser
 def test_trainer_mode_has_the_instructor_tools(browser, course, tmp_path):
     """Does `ecole-ia lab --trainer` open the course in French with the create-assignment
     panel and the formgrader, and would the test see the news prompt if it were asked?"""
