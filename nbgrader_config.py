@@ -4,6 +4,8 @@ Trainers can use nbgrader directly (JupyterLab's Formgrader, `nbgrader ...`) wit
 `ecole-ia` loads the same file and only redirects folders when it works in a temporary copy.
 """
 
+import os
+
 c = get_config()  # noqa: F821  (injected by traitlets)
 
 c.CourseDirectory.course_id = "ecole-ia"
@@ -12,7 +14,10 @@ c.CourseDirectory.release_directory = "exercises"     # student version, generat
 c.CourseDirectory.submitted_directory = "grading/submitted"
 c.CourseDirectory.autograded_directory = "grading/autograded"
 c.CourseDirectory.feedback_directory = "grading/feedback"
-c.CourseDirectory.db_url = "sqlite:///grading/gradebook.db"
+# The gradebook: SQLite inside the course by default; a PostgreSQL server for a cohort shared
+# by several trainers, e.g. ECOLE_IA_DB_URL=postgresql://user:password@host/gradebook
+# (`pip install -e .[postgres]` for the driver). Read here, so plain nbgrader uses it too.
+c.CourseDirectory.db_url = os.environ.get("ECOLE_IA_DB_URL") or "sqlite:///grading/gradebook.db"
 # Authoring files kept beside a solution must never reach learners.
 c.CourseDirectory.ignore = [
     ".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "wrong_answers.yml", "grid.yml",
@@ -26,3 +31,21 @@ c.ClearSolutions.text_stub = "VOTRE RÉPONSE ICI"
 
 # A test cell may not run longer than this, so a learner's infinite loop fails one question.
 c.Execute.timeout = 60
+
+# nbgrader's autograde steps, in its own order, with ecole-ia's two steps in place. Plain
+# `nbgrader autograde`, formgrader's "Autograde" button, `ecole-ia autograde` and the grading
+# contract all run this one list (`ecole-ia` refuses a configuration without them).
+c.Autograde.autograde_preprocessors = [
+    # Execute, hardened: output cap, notebook time limit, test helpers put back before each
+    # test cell, a kernel crash costing only the questions not reached (trainer/execute.py).
+    "ecole_ia.trainer.execute.GuardedExecute",
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    # Right after the scores are saved: what a trainer has nothing to decide on is settled
+    # (0-point answers judged by a grid, criteria of a blank answer) (grading/hand_grades.py).
+    "ecole_ia.grading.hand_grades.SettleHandGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]

@@ -49,3 +49,22 @@ def test_french_checks_and_messages_pass(tmp_path):
         "check_equal(carre(3), 9, 'carre(3)')\n"
         "assert carre(-2) == 4, f\"carre(-2) devrait valoir 4, pas {carre(-2)}\"")
     assert not any("'q1-tests'" in p for p in silent_checks(course, ASSIGNMENT))
+
+
+def test_a_configuration_without_ecole_ia_steps_is_refused_before_grading(tmp_path):
+    """A trainer's nbgrader_config.py that lost GuardedExecute or SettleHandGrades (or runs
+    nbgrader's plain Execute) is reported once, naming the file, before anyone is graded."""
+    import pytest
+
+    from ecole_ia import grader
+
+    course = minicourse.make(tmp_path / "course", build=False)
+    config_file = course.root / "nbgrader_config.py"
+    config_file.write_text(config_file.read_text(encoding="utf-8").replace(
+        '"ecole_ia.trainer.execute.GuardedExecute"', '"nbgrader.preprocessors.Execute"'),
+        encoding="utf-8")
+    with pytest.raises(grader.GraderError) as error:
+        grader.course_config(course)
+    message = str(error.value)
+    assert "nbgrader_config.py" in message and "GuardedExecute" in message
+    assert "plain Execute" in message

@@ -23,7 +23,7 @@ from typer.testing import CliRunner
 from ecole_ia import build, grader
 from ecole_ia.cli import app
 from ecole_ia.contract import fill_answers
-from ecole_ia.grading.hand_grades import UNANSWERED, SettleHandGrades
+from ecole_ia.grading.hand_grades import UNANSWERED
 from ecole_ia.notebooks import read_notebook, write_notebook
 from ecole_ia.syllabus import load_syllabus
 from ecole_ia.trainer import autograde, reports, workflow
@@ -70,15 +70,10 @@ def make_course(root: Path):
 
 
 def autograde_with_settling(course, learners):
-    """nbgrader's Autograde with SettleHandGrades right after SaveAutoGrades (as the
-    course's pipeline will register it), then the outcome records `ecole-ia` keeps."""
-    from nbgrader.preprocessors import SaveAutoGrades
-
+    """nbgrader's Autograde with the course's pipeline (nbgrader_config.py puts
+    SettleHandGrades right after SaveAutoGrades), then the outcome records `ecole-ia` keeps."""
     config = grader.course_config(course)
-    steps = list(config.Autograde.autograde_preprocessors)
-    if SettleHandGrades not in steps:
-        steps.insert(steps.index(SaveAutoGrades) + 1, SettleHandGrades)
-    config.Autograde.autograde_preprocessors = steps
+    assert "ecole_ia.grading.hand_grades.SettleHandGrades" in config.Autograde.autograde_preprocessors
     results = []
     for learner in learners:
         grader.autograde(config, ASSIGNMENT, learner)

@@ -40,13 +40,36 @@ def course_config(course: Course, **course_directory: str) -> Config:
         setattr(config.CourseDirectory, key, value)
     config.CourseDirectory.db_url = sqlite_url(
         config.CourseDirectory.get("db_url", "sqlite:///gradebook.db"), course.root)
-    # Every autograde (trainer's runs and the grading contract alike) executes notebooks with
-    # the hardened Execute step, so the contract proves what the trainer will really run.
-    from .trainer.execute import GuardedExecute
-
-    config.Autograde.autograde_preprocessors = [
-        GuardedExecute if p is Execute else p for p in Autograde.autograde_preprocessors.default()]
+    check_pipeline(config, course)
     return config
+
+
+# The steps every autograde must run (nbgrader_config.py lists them in nbgrader's pipeline),
+# so that the contract proves what the trainer, formgrader and plain nbgrader really run.
+REQUIRED_STEPS = {
+    "ecole_ia.trainer.execute.GuardedExecute": "in place of nbgrader's Execute",
+    "ecole_ia.grading.hand_grades.SettleHandGrades": "right after SaveAutoGrades",
+}
+
+
+def _step_name(step) -> str:
+    return step if isinstance(step, str) else f"{step.__module__}.{step.__qualname__}"
+
+
+def check_pipeline(config: Config, course: Course) -> None:
+    """Refuse, before any learner is graded, a configuration whose autograde pipeline lacks
+    ecole-ia's steps or still runs nbgrader's plain Execute."""
+    steps = [_step_name(s) for s in config.Autograde.get(
+        "autograde_preprocessors", Autograde.autograde_preprocessors.default())]
+    problems = [f"{name} ({where})" for name, where in REQUIRED_STEPS.items()
+                if name not in steps]
+    if f"{Execute.__module__}.{Execute.__qualname__}" in steps or \
+            "nbgrader.preprocessors.Execute" in steps:
+        problems.append("nbgrader's plain Execute must be replaced by GuardedExecute")
+    if problems:
+        raise GraderError(
+            f"{course.nbgrader_config}: c.Autograde.autograde_preprocessors must run "
+            + "; ".join(problems) + " — copy the list from the repository's nbgrader_config.py")
 
 
 def sqlite_url(db_url: str, root: Path) -> str:
