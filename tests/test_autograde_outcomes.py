@@ -1,0 +1,97 @@
+"""Outcomes of `autograde`: French, specific reasons; repair notes that survive a second
+grading; the sandbox launcher's own reason reaching the trainer."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from ecole_ia.contract import fill_answers
+from ecole_ia.notebooks import dumps, nbgrader_meta, read_notebook, solution_cells
+from ecole_ia.trainer import autograde, execute, release
+
+import minicourse
+from minicourse import ASSIGNMENT
+
+NB = f"{ASSIGNMENT}.ipynb"
+
+
+def _submit(course, learner, nb):
+    folder = course.grading / "submitted" / learner / ASSIGNMENT
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / NB).write_text(dumps(nb), "utf-8")
+    return folder / NB
+
+
+def _full(course):
+    student = read_notebook(course.exercises / ASSIGNMENT / NB)
+    source = read_notebook(course.solutions / ASSIGNMENT / NB)
+    return fill_answers(student, {g: source.cells[i].source
+                                  for g, i in solution_cells(source).items()})
+
+
+@pytest.fixture
+def course(tmp_path):
+    return minicourse.make(tmp_path / "course")
+
+
+def test_repair_notes_are_kept_for_a_second_grading(course):
+    """The first grading rewrites the damaged file; the second finds nothing to repair but
+    must still report what was repaired, as long as the file is the one repair wrote."""
+    nb = copy.deepcopy(_full(course))
+    nb.cells = [c for c in nb.cells if nbgrader_meta(c).get("grade_id") != "q2-tests"]
+    path = _submit(course, "abimee", nb)
+    notes, graded = autograde.repair_submission(course, ASSIGNMENT, "abimee")
+    assert any("« q2-tests » supprimée" in n for n in notes)
+    again, same = autograde.repair_submission(course, ASSIGNMENT, "abimee", (graded, notes))
+    assert (again, same) == (notes, graded)
+    # A new version of the file (collected again) is not given the old notes.
+    path.write_text(dumps(fill_answers(_full(course), {"q1-reponse": "def carre(x):\n"
+                                                                      "    return x ** 2"})))
+    assert autograde.repair_submission(course, ASSIGNMENT, "abimee", (graded, notes))[0] == []
+
+
+def test_failure_reasons_are_french_and_name_the_log():
+    """Never a bare "[ERROR]" or an English nbgrader line: a French reason, and where the
+    details are."""
+    log = "/x/grading/logs/worker-42.log"
+    execute.incidents.clear()
+    odd = autograde.failure_reason("nbgrader autograde failed:\n[ERROR] There was an error "
+                                   "processing assignment: boom", None, log)
+    assert "[ERROR]" not in odd and "boom" not in odd and "grading/logs/worker-42.log" in odd
+    assert odd.startswith("la correction automatique a échoué")
+    sandbox = autograde.failure_reason("Kernel died before replying to kernel_info",
+                                       "isolation failed, kernel not started: mount: EINVAL", log)
+    assert "bac à sable" in sandbox and "mount: EINVAL" in sandbox and "worker-42.log" in sandbox
+    execute.incidents.append(("kernel_start", "Kernel didn't respond in 60 seconds"))
+    try:
+        started = autograde.failure_reason("anything", None, log)
+    finally:
+        execute.incidents.clear()
+    assert "n'a pas démarré" in started and "worker-42.log" in started
+
+
+@pytest.mark.slow
+def test_a_sandbox_failure_after_the_probe_reaches_the_trainer(course, monkeypatch):
+    """The probe passed, then the launcher refused to start kernels: the outcome gives the
+    launcher's own reason and the worker's log file, not "le noyau s'est arrêté"."""
+    from ecole_ia.trainer import sandbox
+
+    if sandbox.probe() is not None:
+        pytest.skip("no namespace sandbox on this machine")
+    real = sandbox.default_plan
+
+    def broken_plan(course_root, uid):
+        plan = real(course_root, uid)
+        if course_root is not None:  # the probe's plan (no course) stays sound
+            plan.uid = 2**32  # no such user id: the launcher cannot drop to it
+        return plan
+
+    monkeypatch.setattr(sandbox, "default_plan", broken_plan)
+    release.register(course, ASSIGNMENT)
+    _submit(course, "honnete", _full(course))
+    [result] = autograde.autograde_all(course, ASSIGNMENT, workers=1, timeout=20)
+    assert result.status == "rejected", result
+    assert "bac à sable" in result.reason and "kernel not started" in result.reason
+    assert "grading/logs/worker-" in result.reason
