@@ -56,6 +56,11 @@ def test_passing_checks_say_nothing():
      "prix_ttc(100) devrait valoir environ 120.0 : votre code donne 100.0."),
     (lambda: check_close(None, 1.5, "moyenne([])"),
      "moyenne([]) devrait être un nombre (environ 1.5) : votre code donne None (None)."),
+    (lambda: check_close(np.array([1.0, 2.0]), 1.5, "moyenne(t)"),
+     "moyenne(t) devrait être un nombre (environ 1.5) : votre code donne un tableau NumPy de "
+     "forme (2,) (array([1., 2.]))."),
+    (lambda: check_close(True, 1.0, "taux"),
+     "taux devrait être un nombre (environ 1.0) : votre code donne un booléen (True/False) (True)."),
     (lambda: check_type(True, int, "compte"),
      "compte devrait être un entier (int) : votre code donne un booléen (True/False) (True)."),
     (lambda: check_true(False, "la liste doit être triée"), "la liste doit être triée"),

@@ -36,6 +36,8 @@ def _show(value: Any) -> str:
 
 
 def _type_name(value: Any) -> str:
+    if type(value).__module__ == "numpy" and hasattr(value, "shape") and value.shape != ():
+        return f"un tableau NumPy de forme {value.shape}"
     names = {bool: "un booléen (True/False)", int: "un entier (int)",
              float: "un nombre à virgule (float)", str: "un texte (str)",
              list: "une liste", tuple: "un tuple", dict: "un dictionnaire", set: "un ensemble",
@@ -93,7 +95,9 @@ def check_equal(actual: Any, expected: Any, what: str) -> None:
 def check_close(actual: Any, expected: float, what: str, *, rel: float = 1e-6,
                 abs: float = 1e-9) -> None:
     """A number computed with decimals: equal to `expected` up to rounding."""
-    if not _is_number(actual) and type(actual).__module__ != "numpy":
+    numpy_scalar = type(actual).__module__ == "numpy" and getattr(actual, "ndim", 1) == 0
+    if not (_is_number(actual) or numpy_scalar) or isinstance(actual, bool) or \
+            type(actual).__name__ == "bool_":
         fail(f"{what} devrait être un nombre (environ {_show(expected)}) : votre code donne "
              f"{_type_name(actual)} ({_show(actual)}).")
     value = float(actual)
