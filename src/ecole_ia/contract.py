@@ -342,8 +342,9 @@ def candidate_config(course: Course, scratch: Path, student: str):
         gradebook.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(scratch / "gradebook.db", gradebook)
     config = grader.scratch_config(course, scratch, gradebook)
-    # Scores are recorded before the kernel is stopped: killing it saves the second or so
-    # a kernel that imported pandas takes to exit gracefully.
+    # Every output is in the notebook before the kernel is stopped (nbgrader scores them
+    # afterwards): killing it saves the second or so a kernel that imported pandas takes to
+    # exit gracefully.
     config.Execute.shutdown_kernel = "immediate"
     return config
 
