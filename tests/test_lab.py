@@ -171,7 +171,14 @@ def _menu_items(page, title: str) -> list[str]:
     return items
 
 
-def _no_news_prompt(page) -> None:
+def _no_news_prompt(page, base: str, token: str) -> None:
+    """The setting that asks is answered ("false": the overrides' default, not changed by
+    the user), and no prompt is on the page."""
+    settings = page.request.get(
+        f"{base}/lab/api/settings/@jupyterlab/apputils-extension:notification",
+        headers={"Authorization": f"token {token}"}).json()
+    assert settings["schema"]["properties"]["fetchNews"]["default"] == "false"
+    assert "fetchNews" not in settings["settings"], settings["settings"]
     page.wait_for_timeout(1500)  # the prompt, when asked, shows right after start-up
     text = page.locator("body").inner_text()
     assert not [p for p in NEWS_PROMPT if p in text], "the Jupyter news prompt is shown"
@@ -200,7 +207,7 @@ def test_learner_mode_is_french_without_instructor_tools(browser, course, tmp_pa
             assert not {"Formgrader", "Course List", "Create assignment"} & set(nbgrader), nbgrader
             assert _status(f"{base}/formgrader?token={token}") == 404, \
                 "the formgrader server extension runs for a learner"
-            _no_news_prompt(page)
+            _no_news_prompt(page, base, token)
             ARTIFACTS.mkdir(exist_ok=True)
             page.screenshot(path=ARTIFACTS / "lab-learner.png")
         finally:
@@ -228,7 +235,7 @@ def test_trainer_mode_has_the_instructor_tools(browser, course, tmp_path):
             nbgrader = _menu_items(page, "Nbgrader")
             assert {"Formgrader", "Course List", "Assignment List"} <= set(nbgrader), nbgrader
             assert _status(f"{base}/formgrader?token={token}") == 200
-            _no_news_prompt(page)
+            _no_news_prompt(page, base, token)
             ARTIFACTS.mkdir(exist_ok=True)
             page.screenshot(path=ARTIFACTS / "lab-trainer.png")
 

@@ -597,6 +597,7 @@ def lab_cmd(
 ) -> None:
     """JupyterLab in French, in learner mode (no instructor tools) unless --trainer. Options
     after `--` go to jupyter lab (e.g. `-- --port 9000`)."""
+    import os
     import subprocess
 
     from .lab import find_course, lab_launch
@@ -605,6 +606,9 @@ def lab_cmd(
         launch = lab_launch(find_course(root), trainer=trainer, folder=folder, extra=ctx.args)
     except CourseError as exc:
         raise _learner_error(exc) from None
+    if os.name == "posix":  # become jupyter: signals (Ctrl-C, a service's stop) reach it
+        os.chdir(launch.cwd)
+        os.execve(launch.argv[0], launch.argv, launch.env)
     try:
         code = subprocess.run(launch.argv, env=launch.env, cwd=launch.cwd).returncode
     except KeyboardInterrupt:  # Jupyter stops itself on the same Ctrl-C
