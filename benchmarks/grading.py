@@ -10,7 +10,9 @@ median of `--runs` is printed for each tool:
 - CPU time of its whole process tree (user + system, from getrusage of reaped children;
   this script is a child subreaper, so workers, kernels and helper processes that outlive
   their parent are reaped and counted here too);
-- peak memory: the largest total RSS of the process tree, sampled every 0.1 s from /proc;
+- peak memory: the largest total PSS of the process tree (proportional set size: a page
+  shared by forked processes is counted once, not once per process), sampled every 0.1 s
+  from /proc/<pid>/smaps_rollup;
 - the load average before each run (other jobs on the machine make every figure worse).
 
     .venv/bin/python benchmarks/grading.py [--runs 3] [--workers N] [--timeout S]
@@ -41,7 +43,7 @@ PR_SET_CHILD_SUBREAPER = 36
 
 
 class PeakMemory:
-    """Samples the summed RSS of this process's descendants (not this process)."""
+    """Samples the summed PSS of this process's descendants (not this process)."""
 
     def __init__(self):
         self.peak = 0
@@ -49,9 +51,8 @@ class PeakMemory:
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     @staticmethod
-    def _tree_rss() -> int:
+    def _tree_pss() -> int:
         children: dict[int, list[int]] = {}
-        rss: dict[int, int] = {}
         for entry in os.listdir("/proc"):
             if not entry.isdigit():
                 continue
@@ -60,19 +61,29 @@ class PeakMemory:
                     fields = dict(line.split(":", 1) for line in fh if ":" in line)
                 pid, ppid = int(entry), int(fields["PPid"])
                 children.setdefault(ppid, []).append(pid)
-                rss[pid] = int(fields.get("VmRSS", "0 kB").split()[0]) * 1024
             except (OSError, KeyError, ValueError):
                 continue
         total, todo = 0, list(children.get(os.getpid(), []))
         while todo:
             pid = todo.pop()
-            total += rss.get(pid, 0)
+            total += PeakMemory._pss(pid)
             todo += children.get(pid, [])
         return total
 
+    @staticmethod
+    def _pss(pid: int) -> int:
+        try:
+            with open(f"/proc/{pid}/smaps_rollup") as fh:
+                for line in fh:
+                    if line.startswith("Pss:"):
+                        return int(line.split()[1]) * 1024
+        except (OSError, ValueError):
+            pass
+        return 0
+
     def _run(self):
         while not self._stop.is_set():
-            self.peak = max(self.peak, self._tree_rss())
+            self.peak = max(self.peak, self._tree_pss())
             time.sleep(0.1)
 
     def __enter__(self):
