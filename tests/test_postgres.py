@@ -99,6 +99,9 @@ def _exports(course: Course, folder: Path) -> dict[str, Path]:
         source = read_notebook(course.solutions / assignment / f"{assignment}.ipynb")
         answers = {g: source.cells[i].source for g, i in solution_cells(source).items()}
         half = {k: v for k, v in answers.items() if k in ("q1-reponse", "q2-reponse")}
+        if assignment == BIS:  # right only if the gradebook's URL (a secret) is kept from kernels
+            half["q3-reponse"] = ("import os\n\ndef est_pair(n):\n"
+                                  "    return 'ECOLE_IA_DB_URL' not in os.environ and n % 2 == 0")
         nb = f"{assignment}.ipynb"
         exports[assignment] = _export(folder / f"{assignment}.zip", {
             f"Hélène D'Almeida_1_assignsubmission_file_/{nb}": (fill_answers(student, answers), early),
@@ -263,14 +266,14 @@ class TestPostgresGradebook:
             assert trainer.returncode == 0, output
         assert _outcomes(on_postgres, ASSIGNMENT) == before   # graded again: the same
         bis = _outcomes(on_postgres, BIS)
-        assert {l: o[:2] for l, o in bis.items()} == {l: o[:2] for l, o in before.items()}
-        for assignment in (ASSIGNMENT, BIS):
-            assert _gradebook_scores(on_postgres, assignment) == {
-                "helene-d-almeida": 4, "karim-benali": 0, "zoe-petit": 3,
-                "theo-lefevre": None, "ines-nguyen": 2}
+        assert {l: o[0] for l, o in bis.items()} == {l: o[0] for l, o in before.items()}
+        expected = {"helene-d-almeida": 4, "karim-benali": 0, "zoe-petit": 3,
+                    "theo-lefevre": None, "ines-nguyen": 2}
+        assert _gradebook_scores(on_postgres, ASSIGNMENT) == expected
+        # Inès's third answer is right only where kernels do not see ECOLE_IA_DB_URL.
+        assert _gradebook_scores(on_postgres, BIS) == {**expected, "ines-nguyen": 3}
         _ecole_ia(on_postgres, "report", ASSIGNMENT, BIS)
         rows = _csv(on_postgres.course.grading / "reports" / "notes.csv")
         notes = {(r["learner"], r["devoir"]): r["note"] for r in rows}
-        for assignment in (ASSIGNMENT, BIS):
-            assert float(notes["ines-nguyen", assignment]) == 2
-            assert float(notes["helene-d-almeida", assignment]) == 4
+        assert [float(notes["ines-nguyen", a]) for a in (ASSIGNMENT, BIS)] == [2, 3]
+        assert [float(notes["helene-d-almeida", a]) for a in (ASSIGNMENT, BIS)] == [4, 4]
