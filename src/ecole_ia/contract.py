@@ -371,9 +371,24 @@ def _worker_pool(jobs: int) -> ProcessPoolExecutor:
     if _pool is None or _pool_size != jobs:
         if _pool is not None:
             _pool.shutdown(wait=False, cancel_futures=True)
-        _pool, _pool_size = ProcessPoolExecutor(max_workers=jobs,
-                                                mp_context=get_context("spawn")), jobs
+        _pool, _pool_size = ProcessPoolExecutor(
+            max_workers=jobs, mp_context=get_context("spawn"),
+            initializer=_exit_with_parent, initargs=(os.getpid(),)), jobs
     return _pool
+
+
+def _exit_with_parent(parent: int) -> None:
+    """Started in each pool worker: a worker left behind by a killed or interrupted parent
+    (Ctrl-C in pytest, a crashed xdist worker) would wait for work forever; it exits instead."""
+    import threading
+    import time
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="ecole-ia-parent-watch").start()
 
 
 def _memory_folder() -> str | None:
