@@ -96,6 +96,7 @@ def test_sync_names_what_only_the_author_can_fix(tmp_path):
     assert any("assesses C17, which the module does not target" in p for p in result.problems)
 
 
+@pytest.mark.slow  # runs nbgrader generate_assignment twice
 def test_build_writes_the_criteria_and_check_notices_a_stale_grid(tmp_path):
     """`ecole-ia build` writes the criteria cells from grid.yml into solutions/ and
     exercises/; after an edit of grid.yml, `build --check` reports the notebook."""
