@@ -5,9 +5,9 @@ fresh kernel, with a per-cell time limit. Workers write to the same gradebook: S
 for the other writers (busy timeout) rather than failing, and nbgrader's writes are short.
 One broken submission never stops the others: it gets an outcome and a reason.
 
-Speed (README, "Grading speed"): workers are forked from a server process that imported
-nbgrader once, load the course configuration once, and start kernels from a zygote that
-imported ipykernel once (sandbox.py); each submission still gets a fresh kernel.
+Speed (README, "Grading speed"): workers are forked from the trainer's process, which has
+imported nbgrader already, load the course configuration once, and start kernels from a
+zygote that imported ipykernel once (sandbox.py); each submission still gets a fresh kernel.
 
 Crash safety: workers, zygotes and kernels die with the trainer's process (parent-death
 signals); each outcome is written to grading/status/ as soon as it is known, so an
@@ -103,7 +103,6 @@ def _start_worker(root: str, timeout: int, limits: Limits, log_dir: str, plan: s
 
     global _worker
     sandbox.die_with_parent()
-    _let_the_fork_server_go()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is handled by the trainer's process
     warnings.filterwarnings("ignore", module="nbgrader")
     warnings.filterwarnings("ignore", message=".*not in session.*")
@@ -143,23 +142,6 @@ def _start_worker(root: str, timeout: int, limits: Limits, log_dir: str, plan: s
         execute.use_zygote(zygote)
         mp_util.Finalize(None, zygote.stop, exitpriority=10)  # reaped: its CPU is counted
     _worker = _Worker(course, config, log_path)
-
-
-def _let_the_fork_server_go() -> None:
-    """multiprocessing gives every forked worker the write end of the pipe by which the
-    fork server watches the trainer's process, so the server outlives the trainer while a
-    worker lives, and a worker (whose parent is the server) never gets its parent-death
-    signal: after a kill -9, both wait for each other forever. A worker starts no process
-    through the server: it closes its copy, and the chain of parent deaths holds."""
-    from multiprocessing import forkserver
-
-    server = forkserver._forkserver
-    if getattr(server, "_forkserver_alive_fd", None) is not None:
-        try:
-            os.close(server._forkserver_alive_fd)
-        except OSError:
-            pass
-        server._forkserver_alive_fd = None
 
 
 def _fast_nbgrader_metadata_checks() -> None:
@@ -425,12 +407,13 @@ class GradingInterrupted(KeyboardInterrupt):
 
 
 def _context():
-    """Workers forked from a server process that has imported the grading modules once
-    (a spawned worker spends 1.6 CPU-seconds importing them; each fork, nothing). The server
-    holds no learner's data and no open gradebook: it forks before any grading."""
-    context = get_context("forkserver")
-    context.set_forkserver_preload(["__main__", "ecole_ia.trainer.autograde"])
-    return context
+    """Workers forked from this process, which has imported the grading modules already (a
+    spawned worker spends 1.6-2 CPU-seconds importing them again, a fork server as much once
+    more). What a fork copies is the trainer's own state; learners' code never sees it, as
+    kernels come from a zygote started afresh (sandbox.py)."""
+    sys.stdout.flush()  # or a worker would print again what is still buffered
+    sys.stderr.flush()
+    return get_context("fork")
 
 
 def _stop_workers(pool: ProcessPoolExecutor) -> None:
