@@ -68,3 +68,30 @@ def test_a_configuration_without_ecole_ia_steps_is_refused_before_grading(tmp_pa
     message = str(error.value)
     assert "nbgrader_config.py" in message and "GuardedExecute" in message
     assert "plain Execute" in message
+
+
+def test_repair_reads_the_stubs_from_the_course_configuration(tmp_path):
+    """Which copy of a duplicated answer is graded depends on the stub nbgrader writes, as
+    nbgrader_config.py sets it (not on a copy of it in the code)."""
+    import copy
+
+    from ecole_ia import grader
+    from ecole_ia.trainer.repair import rebuild, stub_markers
+
+    course = minicourse.make(tmp_path / "course")
+    config_file = course.root / "nbgrader_config.py"
+    config_file.write_text(config_file.read_text(encoding="utf-8").replace(
+        "# VOTRE CODE ICI\\nraise NotImplementedError()", "# À COMPLÉTER\\npass"),
+        encoding="utf-8")
+    stubs = stub_markers(grader.course_config(course))
+    assert "# À COMPLÉTER" in stubs and "# VOTRE CODE ICI" not in stubs
+    released = read_notebook(course.exercises / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
+    submitted = copy.deepcopy(released)
+    answer = next(c for c in submitted.cells if nbgrader_meta(c).get("grade_id") == "q1-reponse")
+    answer.source = "def carre(x):\n    return x * x"
+    stub = copy.deepcopy(answer)
+    stub.source = "def carre(x):\n    # À COMPLÉTER\n    pass"
+    submitted.cells.insert(submitted.cells.index(answer) + 1, stub)  # the stub copy last
+    rebuilt = rebuild(released, submitted, stubs).notebook
+    kept = next(c for c in rebuilt.cells if nbgrader_meta(c).get("grade_id") == "q1-reponse")
+    assert kept.source == "def carre(x):\n    return x * x"

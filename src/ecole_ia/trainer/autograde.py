@@ -36,7 +36,7 @@ from ..notebooks import nbgrader_meta, read_notebook
 from ..errors import CourseError, NotebookError
 from ..messages import FRIENDLY, learner_message  # noqa: F401  (re-exported)
 from .limits import Limits, apply as apply_limits
-from .repair import rebuild
+from .repair import rebuild, stub_markers
 from . import execute, sandbox
 
 Status = Literal["graded", "partial", "rejected"]
@@ -200,7 +200,8 @@ def _notebooks_hash(folder: Path) -> str:
 
 
 def repair_submission(course: Course, assignment: str, learner: str,
-                      known: tuple[str, list[str]] | None = None) -> tuple[list[str], str]:
+                      known: tuple[str, list[str]] | None = None,
+                      config=None) -> tuple[list[str], str]:
     """Rebuild each submitted notebook on its released version (repair.py); return the
     French notes and the hash of the notebooks that will be graded.
 
@@ -209,6 +210,7 @@ def repair_submission(course: Course, assignment: str, learner: str,
     (hash, notes) from the previous grading gives the notes back while the file is still
     the one that repair wrote."""
     folder = course.grading / "submitted" / learner / assignment
+    stubs = stub_markers(config or grader.course_config(course))
     notes = []
     for released_path in sorted((course.exercises / assignment).glob("*.ipynb")):
         path = folder / released_path.name
@@ -216,7 +218,7 @@ def repair_submission(course: Course, assignment: str, learner: str,
         if raw.nbformat < 4:
             notes.append(f"{path.name} : ancien format de notebook (v{raw.nbformat}) converti")
         current = nbformat.convert(raw, 4) if raw.nbformat != 4 else raw
-        repaired = rebuild(read_notebook(released_path), current)
+        repaired = rebuild(read_notebook(released_path), current, stubs)
         notes += [f"{path.name} : {n}" for n in repaired.notes]
         if repaired.changed or raw.nbformat < 4:
             tmp = path.with_suffix(".tmp")
@@ -262,7 +264,7 @@ def _grade_one(assignment: str, learner: str,
     execute.incidents.clear()
     anomalies, graded_hash, failure = [], "", None
     try:
-        anomalies, graded_hash = repair_submission(course, assignment, learner, known)
+        anomalies, graded_hash = repair_submission(course, assignment, learner, known, config)
         grader.autograde(config, assignment, learner)
     except Exception as exc:  # reported for this learner only; the story goes to the log
         detail = str(exc) if isinstance(exc, grader.GraderError) else f"{type(exc).__name__}: {exc}"

@@ -30,7 +30,18 @@ from ..notebooks import nbgrader_meta
 # What nbgrader reads to grade a cell; any other key (nbgrader's cell_type, schema) is not
 # a claim on points.
 GRADING_KEYS = ("grade", "solution", "locked", "task", "points", "grade_id")
-STUB_MARKERS = ("raise NotImplementedError", "VOTRE CODE ICI", "VOTRE RÉPONSE ICI")
+
+
+def stub_markers(config) -> tuple[str, ...]:
+    """The lines nbgrader writes in place of a solution, as the course configures them
+    (`c.ClearSolutions.code_stub` per language and `text_stub` in nbgrader_config.py): a
+    cell still holding one of them was left unanswered."""
+    from nbgrader.preprocessors import ClearSolutions
+
+    code = config.ClearSolutions.get("code_stub", ClearSolutions.code_stub.default())
+    text = config.ClearSolutions.get("text_stub", ClearSolutions.text_stub.default())
+    lines = [ln.strip() for stub in [*code.values(), text] for ln in stub.splitlines()]
+    return tuple(ln for ln in lines if ln)
 
 
 @dataclass
@@ -48,18 +59,16 @@ def _grading_meta(cell: NotebookNode) -> dict:
     return {k: meta.get(k) for k in GRADING_KEYS if meta.get(k) not in (None, False, 0)}
 
 
-def _is_stub(source: str) -> bool:
-    return any(marker in source for marker in STUB_MARKERS)
-
-
-def _choose(candidates: list[NotebookNode]) -> NotebookNode:
+def _choose(candidates: list[NotebookNode], stubs: tuple[str, ...]) -> NotebookNode:
     """Of several copies of one answer cell, the last one the learner filled in."""
-    filled = [c for c in candidates if not _is_stub(c.source)]
+    filled = [c for c in candidates if not any(marker in c.source for marker in stubs)]
     return (filled or candidates)[-1]
 
 
-def rebuild(released: NotebookNode, submitted: NotebookNode) -> Repair:
-    """The released notebook with the learner's answers and added cells (see module doc)."""
+def rebuild(released: NotebookNode, submitted: NotebookNode,
+            stubs: tuple[str, ...]) -> Repair:
+    """The released notebook with the learner's answers and added cells (see module doc);
+    `stubs` (stub_markers) tell an answer cell left as released from a filled one."""
     template = released.cells
     position = {nbgrader_meta(c)["grade_id"]: i for i, c in enumerate(template)
                 if nbgrader_meta(c).get("grade_id")}
@@ -128,7 +137,7 @@ def rebuild(released: NotebookNode, submitted: NotebookNode) -> Repair:
         grade_id = nbgrader_meta(original).get("grade_id")
         if grade_id in copies:
             candidates = copies[grade_id]
-            chosen = _choose(candidates)
+            chosen = _choose(candidates, stubs)
             if len(candidates) > 1:
                 notes.append(f"cellule « {grade_id} » présente {len(candidates)} fois : "
                              "seule la dernière complétée est corrigée")
