@@ -373,13 +373,24 @@ def _worker_pool(jobs: int) -> ProcessPoolExecutor:
             _pool.shutdown(wait=False, cancel_futures=True)
         _pool, _pool_size = ProcessPoolExecutor(
             max_workers=jobs, mp_context=get_context("spawn"),
-            initializer=_exit_with_parent, initargs=(os.getpid(),)), jobs
+            initializer=_start_worker, initargs=(os.getpid(),)), jobs
     return _pool
 
 
+def _start_worker(parent: int) -> None:
+    """Started in each pool worker: kernels fork from a zygote (a fresh process each, without
+    importing ipykernel again), nbgrader's metadata schema is checked once, and the worker
+    exits with its parent. The trainer's grading workers do the same (trainer/autograde.py)."""
+    from .trainer import execute
+
+    _exit_with_parent(parent)
+    execute.cache_metadata_checks()
+    execute.start_zygote()
+
+
 def _exit_with_parent(parent: int) -> None:
-    """Started in each pool worker: a worker left behind by a killed or interrupted parent
-    (Ctrl-C in pytest, a crashed xdist worker) would wait for work forever; it exits instead."""
+    """A worker left behind by a killed or interrupted parent (Ctrl-C in pytest, a crashed
+    xdist worker) would wait for work forever; it exits instead."""
     import threading
     import time
 

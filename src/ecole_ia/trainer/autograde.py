@@ -24,7 +24,7 @@ import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
-from multiprocessing import get_context, util as mp_util
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Callable, Literal
 
@@ -132,44 +132,10 @@ def _start_worker(root: str, timeout: int, limits: Limits, log_dir: str, plan: s
         decoded.max_processes = limits.processes
         config.KernelManager.transport = "ipc"
         config.SandboxedKernelManager.sandbox_plan = decoded.encode()
-    _fast_nbgrader_metadata_checks()
+    execute.cache_metadata_checks()
     _one_gradebook_engine_per_worker()
-    try:
-        zygote = execute.Zygote()
-    except OSError as exc:  # kernels then start as separate programs, as nbgrader does
-        print(f"ecole-ia: no kernel zygote ({exc}); kernels start the slow way", file=sys.stderr)
-    else:
-        execute.use_zygote(zygote)
-        mp_util.Finalize(None, zygote.stop, exitpriority=10)  # reaped: its CPU is counted
+    execute.start_zygote()
     _worker = _Worker(course, config, log_path)
-
-
-def _fast_nbgrader_metadata_checks() -> None:
-    """nbgrader validates each cell's metadata with `jsonschema.validate`, which checks the
-    schema itself again every time (0.17 CPU-second per submission, a quarter of nbgrader's
-    own work). In a grading worker the validator is built once per schema; the checks made
-    and the errors raised are the same."""
-    import jsonschema
-    from nbgrader.nbgraderformat import common
-
-    validators: dict[str, object] = {}
-
-    class _CachedJsonschema:
-        ValidationError = jsonschema.ValidationError
-
-        @staticmethod
-        def validate(instance, schema):
-            key = json.dumps(schema, sort_keys=True)
-            validator = validators.get(key)
-            if validator is None:
-                cls = jsonschema.validators.validator_for(schema)
-                cls.check_schema(schema)
-                validator = validators[key] = cls(schema)
-            error = jsonschema.exceptions.best_match(validator.iter_errors(instance))
-            if error is not None:
-                raise error
-
-    common.jsonschema = _CachedJsonschema
 
 
 def _one_gradebook_engine_per_worker() -> None:
