@@ -173,7 +173,7 @@ class Touched:
 
 
 def _module_of(rel: str) -> str | None:
-    """src/ecole_ia/trainer/execute.py -> ecole_ia.trainer.execute (packages: their name)."""
+    """src/ecole_ia/trainer/execute.py -> ecole_ia.grading.execute (packages: their name)."""
     if not (rel.startswith("src/") and rel.endswith(".py")):
         return None
     parts = rel[len("src/"):-len(".py")].split("/")

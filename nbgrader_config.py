@@ -37,8 +37,8 @@ c.Execute.timeout = 60
 # contract all run this one list (`ecole-ia` refuses a configuration without them).
 c.Autograde.autograde_preprocessors = [
     # Execute, hardened: output cap, notebook time limit, test helpers put back before each
-    # test cell, a kernel crash costing only the questions not reached (trainer/execute.py).
-    "ecole_ia.trainer.execute.GuardedExecute",
+    # test cell, a kernel crash costing only the questions not reached (grading/execute.py).
+    "ecole_ia.grading.execute.GuardedExecute",
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",

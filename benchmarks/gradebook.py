@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT / "tests"))  # the throw-away PostgreSQL server
 
 import pgserver  # noqa: E402
 
-from ecole_ia import grader  # noqa: E402
+from ecole_ia.grading import grader  # noqa: E402
 from ecole_ia.course import Course  # noqa: E402
 from ecole_ia.trainer import release, roster, workflow  # noqa: E402
 from ecole_ia.trainer.demo import copy_course, first_assignment, make_cohort  # noqa: E402

@@ -34,7 +34,7 @@ import threading
 import time
 from pathlib import Path
 
-from ecole_ia import grader
+from ecole_ia.grading import grader
 from ecole_ia.course import Course
 from ecole_ia.trainer import release, roster, workflow
 from ecole_ia.trainer.demo import copy_course, first_assignment, make_cohort

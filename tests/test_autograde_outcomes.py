@@ -9,7 +9,8 @@ import pytest
 
 from ecole_ia.contract import fill_answers
 from ecole_ia.notebooks import dumps, nbgrader_meta, read_notebook, solution_cells
-from ecole_ia.trainer import autograde, execute, release
+from ecole_ia.grading import execute
+from ecole_ia.trainer import autograde, release
 
 import minicourse
 from minicourse import ASSIGNMENT
@@ -76,7 +77,7 @@ def test_failure_reasons_are_french_and_name_the_log():
 def test_a_sandbox_failure_after_the_probe_reaches_the_trainer(course, monkeypatch):
     """The probe passed, then the launcher refused to start kernels: the outcome gives the
     launcher's own reason and the worker's log file, not "le noyau s'est arrêté"."""
-    from ecole_ia.trainer import sandbox
+    from ecole_ia.grading import sandbox
 
     if sandbox.probe() is not None:
         pytest.skip("no namespace sandbox on this machine")

@@ -41,7 +41,7 @@ def _modules_loaded(code: str) -> set[str]:
 
 
 HEAVY = {"nbgrader", "nbclient", "nbformat", "pydantic", "pandas", "matplotlib", "sqlalchemy",
-         "jsonschema", "ecole_ia.trainer", "ecole_ia.syllabus", "ecole_ia.grader"}
+         "jsonschema", "ecole_ia.trainer", "ecole_ia.syllabus", "ecole_ia.grading.grader"}
 
 
 def test_starting_the_cli_loads_none_of_the_heavy_libraries():
@@ -54,7 +54,7 @@ def test_a_learners_check_never_loads_the_trainers_machinery():
     """Does the learner's check leave nbgrader, the sandbox and the data libraries alone?"""
     loaded = _modules_loaded("import ecole_ia.selfcheck")
     trainer = {"nbgrader", "sqlalchemy", "pandas", "matplotlib", "ecole_ia.trainer",
-               "ecole_ia.grader", "ecole_ia.contract"}
+               "ecole_ia.grading.grader", "ecole_ia.contract"}
     assert not trainer & loaded, f"imported by a learner's check: {sorted(trainer & loaded)}"
 
 

@@ -56,12 +56,12 @@ def test_a_configuration_without_ecole_ia_steps_is_refused_before_grading(tmp_pa
     nbgrader's plain Execute) is reported once, naming the file, before anyone is graded."""
     import pytest
 
-    from ecole_ia import grader
+    from ecole_ia.grading import grader
 
     course = minicourse.make(tmp_path / "course", build=False)
     config_file = course.root / "nbgrader_config.py"
     config_file.write_text(config_file.read_text(encoding="utf-8").replace(
-        '"ecole_ia.trainer.execute.GuardedExecute"', '"nbgrader.preprocessors.Execute"'),
+        '"ecole_ia.grading.execute.GuardedExecute"', '"nbgrader.preprocessors.Execute"'),
         encoding="utf-8")
     with pytest.raises(grader.GraderError) as error:
         grader.course_config(course)
@@ -75,8 +75,8 @@ def test_repair_reads_the_stubs_from_the_course_configuration(tmp_path):
     nbgrader_config.py sets it (not on a copy of it in the code)."""
     import copy
 
-    from ecole_ia import grader
-    from ecole_ia.trainer.repair import rebuild, stub_markers
+    from ecole_ia.grading import grader
+    from ecole_ia.grading.repair import rebuild, stub_markers
 
     course = minicourse.make(tmp_path / "course")
     config_file = course.root / "nbgrader_config.py"

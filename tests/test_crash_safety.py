@@ -186,6 +186,6 @@ def test_a_second_run_grades_only_what_is_missing(tmp_path, subreaper):
 
 
 def _sandbox_available() -> bool:
-    from ecole_ia.trainer.sandbox import probe
+    from ecole_ia.grading.sandbox import probe
 
     return probe() is None

@@ -20,7 +20,8 @@ import requests
 import yaml
 from typer.testing import CliRunner
 
-from ecole_ia import build, grader
+from ecole_ia import build
+from ecole_ia.grading import grader
 from ecole_ia.cli import app
 from ecole_ia.contract import fill_answers
 from ecole_ia.grading.hand_grades import UNANSWERED

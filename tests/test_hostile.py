@@ -26,9 +26,9 @@ from ecole_ia.contract import fill_answers
 from ecole_ia.notebooks import dumps, nbgrader_meta, read_notebook, solution_cells
 from ecole_ia.trainer import release, workflow
 from ecole_ia.trainer.autograde import SANDBOX_UID, autograde_all
-from ecole_ia.trainer.limits import Limits
+from ecole_ia.grading.limits import Limits
 from ecole_ia.trainer.roster import import_roster
-from ecole_ia.trainer.sandbox import probe
+from ecole_ia.grading.sandbox import probe
 
 import minicourse
 from minicourse import ASSIGNMENT
@@ -431,7 +431,7 @@ def test_patched_test_helpers_are_put_back_before_the_tests(tmp_path):
     """Monkeypatching what the tests call (numpy's and math's helpers) does not fool them."""
     from nbformat.v4 import new_code_cell, new_notebook
 
-    from ecole_ia.trainer.execute import GuardedExecute
+    from ecole_ia.grading.execute import GuardedExecute
 
     def cell(source, **meta):
         return new_code_cell(source, metadata={"nbgrader": {
@@ -455,7 +455,7 @@ def test_patched_test_helpers_are_put_back_before_the_tests(tmp_path):
 
 def test_without_the_sandbox_grading_warns_and_goes_on(tmp_path, monkeypatch):
     """Where namespaces are unavailable, the trainer is told and honest work is still graded."""
-    from ecole_ia.trainer import sandbox
+    from ecole_ia.grading import sandbox
 
     monkeypatch.setattr(sandbox, "probe", lambda: "user namespaces are disabled")
     course = minicourse.make(tmp_path / "course")
@@ -482,7 +482,7 @@ def test_sandboxed_code_cannot_undo_the_sandbox(tmp_path, user_namespace):
     import subprocess
     import sys
 
-    from ecole_ia.trainer import sandbox
+    from ecole_ia.grading import sandbox
 
     course = Path(__file__).resolve().parents[1]
     plan = sandbox.default_plan(course, uid=None if user_namespace else SANDBOX_UID + 3999)

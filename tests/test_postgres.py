@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ecole_ia import grader
+from ecole_ia.grading import grader
 from ecole_ia.contract import fill_answers
 from ecole_ia.course import Course
 from ecole_ia.notebooks import dumps, read_notebook, solution_cells

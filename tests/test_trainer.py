@@ -261,7 +261,7 @@ def test_learner_code_runs_with_limits_and_without_trainer_secrets(tmp_path, mon
     """A memory bomb loses its question with a French reason; the trainer's environment
     variables are not visible to the learner's code; honest answers keep their points."""
     from ecole_ia.trainer.autograde import autograde_all
-    from ecole_ia.trainer.limits import Limits
+    from ecole_ia.grading.limits import Limits
 
     monkeypatch.setenv("ECOLE_IA_SECRET_TOKEN", "ne-doit-pas-fuiter")
     course = minicourse.make(tmp_path / "course")

@@ -12,7 +12,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import grader
+from .grading import grader
 from .course import Course
 from .notebooks import normalise, read_notebook, dumps
 from .workspace import ignore_patterns, is_ignored

@@ -368,7 +368,7 @@ def autograde_cmd(
 ) -> None:
     """Autograde the collected submissions not graded yet (--all: every one) in parallel."""
     from .trainer.autograde import GradingInterrupted
-    from .trainer.limits import Limits
+    from .grading.limits import Limits
     course = _course(root)
     _assignments(course, [assignment])
     try:

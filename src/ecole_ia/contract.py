@@ -31,7 +31,8 @@ import nbformat
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from . import build, grader
+from . import build
+from .grading import grader
 from .course import Course
 from .errors import CourseError
 from .notebooks import (
@@ -381,7 +382,7 @@ def _start_worker(parent: int) -> None:
     """Started in each pool worker: kernels fork from a zygote (a fresh process each, without
     importing ipykernel again), nbgrader's metadata schema is checked once, and the worker
     exits with its parent. The trainer's grading workers do the same (trainer/autograde.py)."""
-    from .trainer import execute
+    from .grading import execute
 
     _exit_with_parent(parent)
     execute.cache_metadata_checks()

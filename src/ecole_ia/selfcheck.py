@@ -13,7 +13,7 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
 from .errors import CourseError, NotebookError
 from .lessons import KERNEL_ENV, LocalKernelManager
-from .messages import learner_message
+from .grading.messages import learner_message
 from .notebooks import nbgrader_meta, read_notebook
 
 # "(2 points)", "(1 point)", "(0,5 pt)" at the end of a question's heading: the check prints

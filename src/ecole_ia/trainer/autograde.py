@@ -30,14 +30,14 @@ from typing import Callable, Literal
 
 import nbformat
 
-from .. import grader
+from ..grading import grader
 from ..course import Course
 from ..notebooks import nbgrader_meta, read_notebook
 from ..errors import CourseError, NotebookError
-from ..messages import FRIENDLY, learner_message  # noqa: F401  (re-exported)
-from .limits import Limits, apply as apply_limits
-from .repair import rebuild, stub_markers
-from . import execute, sandbox
+from ..grading.messages import FRIENDLY, learner_message  # noqa: F401  (re-exported)
+from ..grading.limits import Limits, apply as apply_limits
+from ..grading.repair import rebuild, stub_markers
+from ..grading import execute, sandbox
 
 Status = Literal["graded", "partial", "rejected"]
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from nbgrader.exchange.default import ExchangeReleaseAssignment
 from nbgrader.coursedir import CourseDirectory
 
-from .. import grader
+from ..grading import grader
 from ..course import Course
 from ..errors import CourseError
 

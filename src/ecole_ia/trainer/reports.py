@@ -52,7 +52,7 @@ class Row:
 def report_rows(course: Course, syllabus: Syllabus, roster: list[Learner],
                 assignments: list[str], db_url: str | None = None) -> list[Row]:
     if db_url is None:
-        from .. import grader
+        from ..grading import grader
         db_url = grader.course_config(course).CourseDirectory.db_url
     rows = []
     for assignment in assignments:

@@ -7,7 +7,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
-from .. import grader
+from ..grading import grader
 from ..course import Course
 from ..grids import assignment_grid
 from ..notebooks import notebook_paths
@@ -16,7 +16,7 @@ from . import collect as collect_mod
 from .autograde import GradeResult, autograde_all
 from .feedback import write_feedback
 from .hand_grading import standings
-from .limits import Limits
+from ..grading.limits import Limits
 from .reports import collect_file
 from .roster import Learner, load_roster
 

@@ -23,8 +23,8 @@ from nbgrader.coursedir import CourseDirectory
 from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
 
-from .course import Course
-from .errors import CourseError
+from ..course import Course
+from ..errors import CourseError
 
 
 class GraderError(CourseError):
@@ -47,7 +47,7 @@ def course_config(course: Course, **course_directory: str) -> Config:
 # The steps every autograde must run (nbgrader_config.py lists them in nbgrader's pipeline),
 # so that the contract proves what the trainer, formgrader and plain nbgrader really run.
 REQUIRED_STEPS = {
-    "ecole_ia.trainer.execute.GuardedExecute": "in place of nbgrader's Execute",
+    "ecole_ia.grading.execute.GuardedExecute": "in place of nbgrader's Execute",
     "ecole_ia.grading.hand_grades.SettleHandGrades": "right after SaveAutoGrades",
 }
 
