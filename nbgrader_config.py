@@ -32,12 +32,24 @@ c.ClearSolutions.text_stub = "VOTRE RÉPONSE ICI"
 # A test cell may not run longer than this, so a learner's infinite loop fails one question.
 c.Execute.timeout = 60
 
+# Before grading, nbgrader "sanitizes" each submission; ecole-ia first rebuilds it on the
+# released notebook (deleted, duplicated, moved or forged cells: grading/repair.py).
+c.Autograde.sanitize_preprocessors = [
+    "nbgrader.preprocessors.ClearOutput",
+    "ecole_ia.grading.repair.RebuildOnRelease",
+    "nbgrader.preprocessors.DeduplicateIds",
+    "nbgrader.preprocessors.OverwriteKernelspec",
+    "nbgrader.preprocessors.OverwriteCells",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+
 # nbgrader's autograde steps, in its own order, with ecole-ia's two steps in place. Plain
 # `nbgrader autograde`, formgrader's "Autograde" button, `ecole-ia autograde` and the grading
 # contract all run this one list (`ecole-ia` refuses a configuration without them).
 c.Autograde.autograde_preprocessors = [
-    # Execute, hardened: output cap, notebook time limit, test helpers put back before each
-    # test cell, a kernel crash costing only the questions not reached (grading/execute.py).
+    # Execute, hardened: kernels in the sandbox with resource limits and a clean environment
+    # (GuardedExecute.isolate), output cap, notebook time limit, test helpers put back before
+    # each test cell, a kernel crash costing only the questions not reached (grading/execute.py).
     "ecole_ia.grading.execute.GuardedExecute",
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",

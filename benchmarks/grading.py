@@ -162,8 +162,14 @@ def main() -> None:
     bin_dir = Path(sys.executable).parent
     env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
     tools = {
+        # The baseline: nbgrader's sequential run, without the sandbox that the course's
+        # configuration gives it by default since kernels can be isolated under plain
+        # nbgrader too (GuardedExecute.isolate); the second row is that default.
         "nbgrader": ["nbgrader", "autograde", assignment, "--force",
-                     f"--Execute.timeout={args.timeout}", "--log-level=ERROR"],
+                     f"--Execute.timeout={args.timeout}", "--log-level=ERROR",
+                     "--GuardedExecute.isolate=False"],
+        "nbgrader-sandbox": ["nbgrader", "autograde", assignment, "--force",
+                             f"--Execute.timeout={args.timeout}", "--log-level=ERROR"],
         "ecole-ia": [str(bin_dir / "ecole-ia"), "autograde", assignment,
                      f"--timeout={args.timeout}"]
                     + ([f"--workers={args.workers}"] if args.workers else []),
@@ -184,7 +190,7 @@ def main() -> None:
                 figures[name].append(measure(tools[name], root, env))
                 last_scores[name] = scores(root, assignment, learners)
                 f = figures[name][-1]
-                print(f"  run {run + 1} {name:>8}: {f['wall']:5.1f} s wall, {f['cpu']:5.1f} s CPU, "
+                print(f"  run {run + 1} {name:>16}: {f['wall']:5.1f} s wall, {f['cpu']:5.1f} s CPU, "
                       f"{f['memory']:5.0f} MiB peak (load before: {f['load']:.2f})", flush=True)
                 shutil.rmtree(root)
     median = {name: {k: statistics.median(f[k] for f in runs) for k in runs[0]}
@@ -193,7 +199,7 @@ def main() -> None:
     print()
     print(f"medians of {args.runs} | wall | CPU (tree) | CPU per submission | peak memory")
     for name, m in median.items():
-        print(f"{name:>12} | {m['wall']:5.1f} s | {m['cpu']:5.1f} s | {m['cpu'] / count:5.2f} s | "
+        print(f"{name:>16} | {m['wall']:5.1f} s | {m['cpu']:5.1f} s | {m['cpu'] / count:5.2f} s | "
               f"{m['memory']:5.0f} MiB")
     print(f"speed-up (nbgrader wall / ecole-ia wall): {nb['wall'] / ei['wall']:.2f}x   "
           "(goal >= 2.5x on 2 cores)")

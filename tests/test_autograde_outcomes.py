@@ -83,8 +83,8 @@ def test_a_sandbox_failure_after_the_probe_reaches_the_trainer(course, monkeypat
         pytest.skip("no namespace sandbox on this machine")
     real = sandbox.default_plan
 
-    def broken_plan(course_root, uid):
-        plan = real(course_root, uid)
+    def broken_plan(course_root, uid, limits=None):
+        plan = real(course_root, uid, limits)
         if course_root is not None:  # the probe's plan (no course) stays sound
             plan.uid = 2**32  # no such user id: the launcher cannot drop to it
         return plan

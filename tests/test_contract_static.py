@@ -95,3 +95,19 @@ def test_repair_reads_the_stubs_from_the_course_configuration(tmp_path):
     rebuilt = rebuild(released, submitted, stubs).notebook
     kept = next(c for c in rebuilt.cells if nbgrader_meta(c).get("grade_id") == "q1-reponse")
     assert kept.source == "def carre(x):\n    return x * x"
+
+
+def test_a_configuration_without_the_repair_step_is_refused(tmp_path):
+    """Without RebuildOnRelease in nbgrader's sanitize steps, plain nbgrader would grade
+    damaged or forged notebooks as they came: the configuration is refused, naming the step."""
+    import pytest
+
+    from ecole_ia.grading import grader
+
+    course = minicourse.make(tmp_path / "course", build=False)
+    config_file = course.root / "nbgrader_config.py"
+    config_file.write_text(config_file.read_text(encoding="utf-8").replace(
+        '    "ecole_ia.grading.repair.RebuildOnRelease",\n', ""), encoding="utf-8")
+    with pytest.raises(grader.GraderError) as error:
+        grader.course_config(course)
+    assert "sanitize_preprocessors: ecole_ia.grading.repair.RebuildOnRelease" in str(error.value)

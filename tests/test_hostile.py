@@ -12,7 +12,10 @@ from __future__ import annotations
 import copy
 import hashlib
 import os
+import shutil
 import socket
+import subprocess
+import sys
 import sqlite3
 import stat
 import zipfile
@@ -260,6 +263,8 @@ def graded(tmp_path_factory):
     linked = next(c for c in collected.collected if c.learner.id == _slug("Lien Solutions"))
     assert sorted(linked.links) == ["corrige.ipynb", "notes.txt"], linked.notes
     before = _files_digest(course)
+    # The same course, collected but not graded, for plain `nbgrader autograde` to grade.
+    shutil.copytree(root, root.parent / "course-nbgrader", symlinks=True)
     warnings = []
     results = {r.learner: r for r in autograde_all(course, ASSIGNMENT, workers=2, timeout=5,
                                                     limits=LIMITS, on_warning=warnings.append)}
@@ -425,6 +430,55 @@ def test_grading_again_changes_nothing(graded):
         second = again[learner]
         assert (second.status, second.score, scores(second)) == \
             (first.status, first.score, scores(first)), learner
+
+
+# One case per protection (repair, forged metadata, guard, limits, crash, sandbox) and an
+# honest learner: graded by plain `nbgrader autograde`, they must score as with ecole-ia.
+PLAIN_NBGRADER_CASES = [
+    "Honnête Partiel", "Test Supprime", "Cellule Dupliquee", "Type Change",
+    "Metadonnees Forgees", "Grade Id Reutilise", "Ancien Format", "Builtins Remplaces",
+    "Noyau Modifie", "Boucle Infinie", "Fichier Geant", "Sortie Fleuve", "Crash Noyau",
+    *(["Lit Solutions", "Ecrit Gradebook", "Ouvre Socket"] if SANDBOX else []),
+]
+
+
+def test_plain_nbgrader_autograde_runs_the_same_protections(graded):
+    """nbgrader_config.py registers ecole-ia's steps in nbgrader's own pipeline, so a trainer
+    who runs `nbgrader autograde` (or formgrader's button) in the course gets the same
+    grades as `ecole-ia autograde`: repaired notebooks, forged metadata ignored, test
+    helpers restored, limits, crash handling and the sandbox (with the same limits, given
+    on nbgrader's command line)."""
+    from ecole_ia.grading import grader
+
+    course, results, *_ = graded
+    root = course.root.parent / "course-nbgrader"
+    chosen = {_slug(name) for name in PLAIN_NBGRADER_CASES}
+    for folder in (root / "grading" / "submitted").iterdir():
+        if folder.name not in chosen:
+            shutil.rmtree(folder)
+    nbgrader = Path(sys.executable).parent / "nbgrader"
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    done = subprocess.run(
+        [str(nbgrader), "autograde", ASSIGNMENT, "--force", "--Execute.timeout=5",
+         f"--GuardedExecute.memory_mb={LIMITS.memory_mb}",
+         f"--GuardedExecute.file_mb={LIMITS.file_mb}",
+         f"--GuardedExecute.max_processes={LIMITS.processes}",
+         f"--GuardedExecute.max_output_kb={LIMITS.output_kb}"],
+        cwd=root, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    if SANDBOX:
+        assert "NOT isolated" not in done.stderr
+    assert ("ecole-ia: grade-id-reutilise/mini-carres: métadonnées de correction de la cellule "
+            "« q1-tests » modifiées") in done.stderr  # repair ran, and said so
+    db_url = f"sqlite:///{root / 'grading' / 'gradebook.db'}"
+    for learner in sorted(chosen):
+        plain = grader.read_scores(db_url, ASSIGNMENT, learner)
+        assert plain is not None, f"{learner}: plain nbgrader recorded nothing"
+        got = {c.grade_id: c.score for c in plain.cells if c.max_score}
+        expected = {q.grade_id: q.score for q in results[learner].questions if q.max_score}
+        assert got == expected, (learner, got, expected)
+    assert (root / "nbgrader_config.py").read_text("utf-8") == \
+        (course.root / "nbgrader_config.py").read_text("utf-8")
 
 
 def test_patched_test_helpers_are_put_back_before_the_tests(tmp_path):

@@ -32,9 +32,10 @@ from jupyter_client.provisioning import LocalProvisioner
 from nbclient.exceptions import DeadKernelError
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute
-from traitlets import Integer, Unicode
+from traitlets import Bool, Integer, Unicode
 
 from . import sandbox
+from .limits import Limits, kernel_environment
 from .sandbox import LAUNCHER
 
 OUTPUT_LIMIT_ERROR = "OutputLimitError"
@@ -290,6 +291,9 @@ class SandboxedKernelManager(AsyncKernelManager):
         self.transport, self.connection_file, self.ip = "ipc", stem + ".json", stem + "-ipc"
 
     async def _async_pre_start_kernel(self, **kw):
+        # The kernel sees only the variables it needs (limits.KEPT_ENV): not the gradebook's
+        # URL and password, nor the trainer's tokens, however nbgrader was started.
+        kw.setdefault("env", kernel_environment())
         if _zygote is not None and self.provisioner is None:
             self.kernel_id = self.kernel_id or kw.pop("kernel_id", None) or uuid4_hex()
             self.provisioner = ZygoteProvisioner(
@@ -301,6 +305,35 @@ class SandboxedKernelManager(AsyncKernelManager):
         if not self.sandbox_plan:
             return command
         return [*LAUNCHER, self.sandbox_plan, "--", *command]
+
+
+_automatic_plan: str | None = None  # per process: the sandbox plan, "" when unavailable
+
+
+def automatic_plan(course_root: str, limits: Limits, log) -> str:
+    """The sandbox plan for kernels started by plain `nbgrader autograde` or formgrader
+    (`ecole-ia autograde` makes its own): the course and home folders hidden, no network, an
+    unprivileged user when nbgrader runs as root, `limits`. Made once per process (the first
+    limits asked for stay); where this machine cannot isolate, "" and a warning in nbgrader's log.
+    Kernels then talk over sockets in a private runtime folder under /tmp, which the
+    sandbox keeps writable (the default one is in the hidden home folder)."""
+    global _automatic_plan
+    if _automatic_plan is None:
+        unavailable = sandbox.probe()
+        if unavailable is not None:
+            log.warning("ecole-ia: learners' code is NOT isolated on this machine (%s): only "
+                        "the clean environment and the execution limits apply", unavailable)
+            _automatic_plan = ""
+        else:
+            import tempfile
+
+            runtime = tempfile.mkdtemp(prefix="eia-rt-")
+            os.chmod(runtime, 0o1777)
+            os.environ["JUPYTER_RUNTIME_DIR"] = runtime
+            uid = sandbox.SANDBOX_UID + os.getpid() % 4000 if os.geteuid() == 0 else None
+            _automatic_plan = sandbox.default_plan(Path(course_root), uid=uid,
+                                                   limits=limits).encode()
+    return _automatic_plan
 
 
 def uuid4_hex() -> str:
@@ -328,6 +361,17 @@ class GuardedExecute(Execute):
         1024, help="Largest output a notebook may print, all cells together (KiB).").tag(config=True)
     notebook_timeout = Integer(
         600, help="Wall-clock limit for a whole notebook (seconds).").tag(config=True)
+    isolate = Bool(
+        True, help="Start kernels in the sandbox (sandbox.py), with the limits below, when no "
+                   "plan is configured: what plain `nbgrader autograde` and formgrader get. "
+                   "`ecole-ia autograde` sets its own plan and turns this off.").tag(config=True)
+    # The kernel's resource limits under plain nbgrader (limits.Limits has the same defaults;
+    # `ecole-ia autograde` takes them from its own options).
+    memory_mb = Integer(Limits.memory_mb, help="Address space of a kernel (MiB).").tag(config=True)
+    file_mb = Integer(Limits.file_mb, help="Largest file a kernel may write (MiB).").tag(config=True)
+    cpu_seconds = Integer(Limits.cpu_seconds, help="CPU time of a kernel (s).").tag(config=True)
+    max_processes = Integer(Limits.processes,
+                            help="Processes and threads of a sandboxed kernel.").tag(config=True)
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("kernel_manager_class", SandboxedKernelManager)
@@ -336,6 +380,19 @@ class GuardedExecute(Execute):
         kwargs.setdefault("shutdown_kernel", "immediate")
         super().__init__(*args, **kwargs)
         self._printed, self._overflowed = 0, set()
+
+    def create_kernel_manager(self):
+        plan = ""
+        if self.isolate and issubclass(self.kernel_manager_class, SandboxedKernelManager):
+            root = self.config.CourseDirectory.get("root") or os.getcwd()
+            limits = Limits(memory_mb=self.memory_mb, file_mb=self.file_mb,
+                            cpu_seconds=self.cpu_seconds, processes=self.max_processes)
+            # Before the manager is made: it picks its sockets' folder when created.
+            plan = automatic_plan(str(root), limits, self.log)
+        km = super().create_kernel_manager()
+        if plan and isinstance(km, SandboxedKernelManager) and not km.sandbox_plan:
+            km.sandbox_plan = plan
+        return km
 
     def preprocess(self, nb, resources=None, km=None):
         self._printed, self._overflowed = 0, set()

@@ -52,6 +52,11 @@ REQUIRED_STEPS = {
 }
 
 
+REQUIRED_SANITIZE_STEPS = {
+    "ecole_ia.grading.repair.RebuildOnRelease": "before OverwriteCells",
+}
+
+
 def _step_name(step) -> str:
     return step if isinstance(step, str) else f"{step.__module__}.{step.__qualname__}"
 
@@ -61,15 +66,20 @@ def check_pipeline(config: Config, course: Course) -> None:
     ecole-ia's steps or still runs nbgrader's plain Execute."""
     steps = [_step_name(s) for s in config.Autograde.get(
         "autograde_preprocessors", Autograde.autograde_preprocessors.default())]
-    problems = [f"{name} ({where})" for name, where in REQUIRED_STEPS.items()
-                if name not in steps]
+    sanitize = [_step_name(s) for s in config.Autograde.get(
+        "sanitize_preprocessors", Autograde.sanitize_preprocessors.default())]
+    problems = [f"c.Autograde.autograde_preprocessors: {name} ({where})"
+                for name, where in REQUIRED_STEPS.items() if name not in steps]
+    problems += [f"c.Autograde.sanitize_preprocessors: {name} ({where})"
+                 for name, where in REQUIRED_SANITIZE_STEPS.items() if name not in sanitize]
     if f"{Execute.__module__}.{Execute.__qualname__}" in steps or \
             "nbgrader.preprocessors.Execute" in steps:
-        problems.append("nbgrader's plain Execute must be replaced by GuardedExecute")
+        problems.append("c.Autograde.autograde_preprocessors: nbgrader's plain Execute must be "
+                        "replaced by GuardedExecute")
     if problems:
         raise GraderError(
-            f"{course.nbgrader_config}: c.Autograde.autograde_preprocessors must run "
-            + "; ".join(problems) + " — copy the list from the repository's nbgrader_config.py")
+            f"{course.nbgrader_config}: nbgrader's autograde must run "
+            + "; ".join(problems) + " — copy both lists from the repository's nbgrader_config.py")
 
 
 def sqlite_url(db_url: str, root: Path) -> str:

@@ -33,11 +33,17 @@ class Limits:
     notebook_seconds: int = 600  # wall-clock time for a whole notebook
 
 
+def kernel_environment(environ=os.environ) -> dict[str, str]:
+    """The variables a kernel may see: KEPT_ENV only, one thread for numerical libraries."""
+    env = {key: value for key, value in environ.items() if key in KEPT_ENV}
+    env.setdefault("OMP_NUM_THREADS", "1")
+    return env
+
+
 def clean_environment() -> None:
-    for key in list(os.environ):
-        if key not in KEPT_ENV:
-            del os.environ[key]
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    kept = kernel_environment()
+    os.environ.clear()
+    os.environ.update(kept)
 
 
 def apply(limits: Limits) -> list[str]:

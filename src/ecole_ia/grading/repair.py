@@ -150,3 +150,41 @@ def rebuild(released: NotebookNode, submitted: NotebookNode,
     rebuilt = copy.deepcopy(released)
     rebuilt.cells = cells
     return Repair(rebuilt, notes)
+
+
+def _released_path(config, assignment: str, notebook: str):
+    from pathlib import Path
+
+    from nbgrader.coursedir import CourseDirectory
+
+    coursedir = CourseDirectory(config=config)
+    return Path(coursedir.format_path(coursedir.release_directory, ".", assignment),
+                f"{notebook}.ipynb")
+
+
+def _preprocessor_base():
+    from nbgrader.preprocessors import NbGraderPreprocessor
+
+    return NbGraderPreprocessor
+
+
+class RebuildOnRelease(_preprocessor_base()):
+    """nbgrader step: rebuild the submission on the released notebook (`rebuild`) before
+    nbgrader restores its test cells. Registered first in `c.Autograde.sanitize_preprocessors`
+    (nbgrader_config.py), so plain `nbgrader autograde` and formgrader repair what
+    `ecole-ia autograde` repairs; the notes go to nbgrader's log (ecole-ia's report shows them).
+    Without a released version (an assignment never generated), the notebook is graded as
+    it came, with a warning."""
+
+    def preprocess(self, nb, resources):
+        from nbformat import read
+
+        info = resources["nbgrader"]
+        path = _released_path(self.config, info["assignment"], info["notebook"])
+        if not path.is_file():
+            self.log.warning("ecole-ia: %s not found: submission graded without repair", path)
+            return nb, resources
+        repaired = rebuild(read(str(path), as_version=4), nb, stub_markers(self.config))
+        for note in repaired.notes:
+            self.log.warning("ecole-ia: %s/%s: %s", info["student"], info["notebook"], note)
+        return repaired.notebook, resources

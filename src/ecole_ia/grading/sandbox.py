@@ -59,6 +59,10 @@ class Plan:
     max_processes: int = 256                           # RLIMIT_NPROC for that id
     tmp_mb: int = 256                                  # size of the private /tmp and /dev/shm
     user_namespace: bool | None = None                 # None: only when not root
+    # Resource limits of the kernel ({"AS": bytes, "FSIZE": bytes, "CPU": seconds}), set by the
+    # launcher itself, so that plain `nbgrader autograde` limits kernels without limiting
+    # nbgrader (`ecole-ia autograde` also sets them on its workers, see limits.py).
+    rlimits: dict[str, int] = field(default_factory=dict)
 
     def encode(self) -> str:
         return json.dumps(asdict(self))
@@ -168,12 +172,18 @@ def enter(plan: Plan, workdir: str) -> None:
 def become_kernel(plan: Plan) -> None:
     """In the first process of the new PID namespace: own /proc, no privileges left."""
     _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
-    if _in_user_namespace():
+    in_user_namespace = _in_user_namespace()
+    if in_user_namespace:
         # Without root there is no other user id to drop to, and "root" of a user namespace
         # could unmount the covers it made. One more user and mount namespace locks every
         # mount made so far together: they can no longer be undone one by one.
         _enter_namespaces(CLONE_NEWUSER | CLONE_NEWNS, True)
-    elif os.geteuid() == 0 and plan.uid is not None:
+    for name, value in plan.rlimits.items():
+        kind = getattr(resource, f"RLIMIT_{name}")
+        hard = resource.getrlimit(kind)[1]
+        resource.setrlimit(kind, (value if hard == resource.RLIM_INFINITY else min(value, hard),
+                                  hard))
+    if not in_user_namespace and os.geteuid() == 0 and plan.uid is not None:
         resource.setrlimit(resource.RLIMIT_NPROC, (plan.max_processes, plan.max_processes))
         os.setgroups([])
         os.setgid(plan.uid)
@@ -388,8 +398,14 @@ def serve_zygote(fd: int) -> None:
             send({"pid": pid})
 
 
-def default_plan(course_root: Path | None, uid: int | None) -> Plan:
-    """Hide the course and the home folder; keep the Python installation and ecole_ia."""
+# First of the unprivileged user ids kernels run as when grading runs as root (one per grading
+# process: SANDBOX_UID + pid % 4000, so each has its own process count).
+SANDBOX_UID = 61000
+
+
+def default_plan(course_root: Path | None, uid: int | None, limits=None) -> Plan:
+    """Hide the course and the home folder; keep the Python installation and ecole_ia.
+    `limits` (a limits.Limits) also bounds the kernel's memory, files, CPU and processes."""
     import ecole_ia
 
     keep = {sys.prefix, sys.base_prefix, sys.exec_prefix, str(Path(ecole_ia.__file__).parent)}
@@ -397,7 +413,12 @@ def default_plan(course_root: Path | None, uid: int | None) -> Plan:
     if runtime:
         keep.add(runtime)
     hide = [os.path.expanduser("~")] + ([str(course_root.resolve())] if course_root else [])
-    return Plan(hide=hide, keep=sorted(os.path.realpath(k) for k in keep), uid=uid)
+    plan = Plan(hide=hide, keep=sorted(os.path.realpath(k) for k in keep), uid=uid)
+    if limits is not None:
+        plan.max_processes = limits.processes
+        plan.rlimits = {"AS": limits.memory_mb * 2**20, "FSIZE": limits.file_mb * 2**20,
+                        "CPU": limits.cpu_seconds}
+    return plan
 
 
 def probe(timeout: float = 30) -> str | None:

@@ -124,6 +124,9 @@ def _start_worker(root: str, timeout: int, limits: Limits, log_dir: str, plan: s
     config.Execute.timeout = timeout
     config.GuardedExecute.max_output_kb = limits.output_kb
     config.GuardedExecute.notebook_timeout = limits.notebook_seconds
+    # This run decided on isolation already (probe, --no-isolate): the execution step must
+    # not make a plan of its own, as it does under plain nbgrader.
+    config.GuardedExecute.isolate = False
     if plan:
         decoded = sandbox.Plan.decode(plan)
         decoded.keep.append(runtime)
@@ -254,7 +257,7 @@ WORKER_DIED = ("la correction de cet envoi a arrêté le correcteur (mémoire ou
                "épuisés) : vérifiez que le notebook s'exécute de bout en bout")
 KERNEL_DIED = ("le noyau Python s'est arrêté pendant la correction (mémoire saturée ou "
                "plantage) : vérifiez que le notebook s'exécute de bout en bout")
-SANDBOX_UID = 61000  # first of the unprivileged user ids kernels run as (one per worker)
+SANDBOX_UID = sandbox.SANDBOX_UID  # kept here for the tests and benchmarks that import it
 
 
 def failure_reason(error: str, sandbox_reason: str | None, log: str) -> str:
@@ -438,7 +441,7 @@ def autograde_all(course: Course, assignment: str, learners: list[str] | None = 
         unavailable = sandbox.probe()
         if unavailable is None:
             plan = sandbox.default_plan(course.root, uid=SANDBOX_UID if os.geteuid() == 0
-                                        else None).encode()
+                                        else None, limits=limits).encode()
         elif on_warning:
             on_warning("learners' code is NOT isolated on this machine (" + unavailable +
                        "): only the clean environment and resource limits apply")
