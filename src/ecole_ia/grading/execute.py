@@ -285,7 +285,7 @@ class SandboxedKernelManager(AsyncKernelManager):
         from jupyter_core.paths import jupyter_runtime_dir
         from uuid import uuid4
 
-        runtime = jupyter_runtime_dir()
+        runtime = _automatic_runtime or jupyter_runtime_dir()
         os.makedirs(runtime, exist_ok=True)
         stem = os.path.join(runtime, f"k-{uuid4().hex[:12]}")
         self.transport, self.connection_file, self.ip = "ipc", stem + ".json", stem + "-ipc"
@@ -308,6 +308,7 @@ class SandboxedKernelManager(AsyncKernelManager):
 
 
 _automatic_plan: str | None = None  # per process: the sandbox plan, "" when unavailable
+_automatic_runtime: str | None = None  # the sockets' folder that plan keeps writable
 
 
 def automatic_plan(course_root: str, limits: Limits, log) -> str:
@@ -317,7 +318,7 @@ def automatic_plan(course_root: str, limits: Limits, log) -> str:
     limits asked for stay); where this machine cannot isolate, "" and a warning in nbgrader's log.
     Kernels then talk over sockets in a private runtime folder under /tmp, which the
     sandbox keeps writable (the default one is in the hidden home folder)."""
-    global _automatic_plan
+    global _automatic_plan, _automatic_runtime
     if _automatic_plan is None:
         unavailable = sandbox.probe()
         if unavailable is not None:
@@ -327,12 +328,13 @@ def automatic_plan(course_root: str, limits: Limits, log) -> str:
         else:
             import tempfile
 
-            runtime = tempfile.mkdtemp(prefix="eia-rt-")
-            os.chmod(runtime, 0o1777)
-            os.environ["JUPYTER_RUNTIME_DIR"] = runtime
+            # Not put in os.environ: formgrader grades inside the Jupyter server's process.
+            _automatic_runtime = tempfile.mkdtemp(prefix="eia-rt-")
+            os.chmod(_automatic_runtime, 0o1777)
             uid = sandbox.SANDBOX_UID + os.getpid() % 4000 if os.geteuid() == 0 else None
-            _automatic_plan = sandbox.default_plan(Path(course_root), uid=uid,
-                                                   limits=limits).encode()
+            plan = sandbox.default_plan(Path(course_root), uid=uid, limits=limits)
+            plan.keep.append(os.path.realpath(_automatic_runtime))
+            _automatic_plan = plan.encode()
     return _automatic_plan
 
 
