@@ -53,24 +53,77 @@ def test_repair_notes_are_kept_for_a_second_grading(course):
     assert autograde.repair_submission(course, ASSIGNMENT, "abimee", (graded, notes))[0] == []
 
 
-def test_failure_reasons_are_french_and_name_the_log():
-    """Never a bare "[ERROR]" or an English nbgrader line: a French reason, and where the
-    details are."""
+def test_failure_kinds_come_from_exception_types_and_speak_french():
+    """The kind of a failure comes from typed facts (the exception nbgrader caught, what the
+    execution step recorded, the sandbox's refusal), never from log text; each kind has one
+    French sentence naming the log, never a bare "[ERROR]" or an English nbgrader line."""
+    import json
+
+    import sqlalchemy.exc
+    from nbclient.exceptions import DeadKernelError
+    from nbgrader.nbgraderformat.common import SchemaTooOldError
+
+    from ecole_ia.grading.messages import FAILURES, Failure
+
     log = "/x/grading/logs/worker-42.log"
     execute.incidents.clear()
-    odd = autograde.failure_reason("nbgrader autograde failed:\n[ERROR] There was an error "
-                                   "processing assignment: boom", None, log)
-    assert "[ERROR]" not in odd and "boom" not in odd and "grading/logs/worker-42.log" in odd
-    assert odd.startswith("la correction automatique a échoué")
-    sandbox = autograde.failure_reason("Kernel died before replying to kernel_info",
-                                       "isolation failed, kernel not started: mount: EINVAL", log)
-    assert "bac à sable" in sandbox and "mount: EINVAL" in sandbox and "worker-42.log" in sandbox
+    cases = {
+        Failure.UNEXPECTED: RuntimeError("There was an error processing assignment: boom"),
+        Failure.KERNEL_DIED: DeadKernelError("Kernel died"),
+        Failure.NOT_A_NOTEBOOK: json.JSONDecodeError("Expecting value", "{", 0),
+        Failure.NOTEBOOK_MISSING: FileNotFoundError("mini-carres.ipynb"),
+        Failure.BAD_METADATA: SchemaTooOldError("old", 1, 3),
+        Failure.GRADEBOOK: sqlalchemy.exc.OperationalError("SELECT", {}, Exception("locked")),
+    }
+    for expected, cause in cases.items():
+        kind, sentence = autograde.failure_reason(cause, None, log)
+        assert kind is expected, (cause, kind)
+        assert "[ERROR]" not in sentence and "boom" not in sentence and "locked" not in sentence
+        assert sentence == sentence.strip() and sentence[0].islower()
+    kind, sentence = autograde.failure_reason(
+        RuntimeError("Kernel died before replying to kernel_info"),
+        "isolation failed, kernel not started: mount: EINVAL", log)
+    assert kind is Failure.SANDBOX_REFUSED
+    assert "bac à sable" in sentence and "mount: EINVAL" in sentence and "worker-42.log" in sentence
     execute.incidents.append(("kernel_start", "Kernel didn't respond in 60 seconds"))
     try:
-        started = autograde.failure_reason("anything", None, log)
+        kind, sentence = autograde.failure_reason(RuntimeError("anything"), None, log)
     finally:
         execute.incidents.clear()
-    assert "n'a pas démarré" in started and "worker-42.log" in started
+    assert kind is Failure.KERNEL_NOT_STARTED and "n'a pas démarré" in sentence
+    assert "worker-42.log" in sentence
+    assert set(FAILURES) == set(Failure), "every kind of failure has its French sentence"
+
+
+def test_nbgrader_s_caught_exception_reaches_the_caller(course):
+    """nbgrader logs a submission's exception and raises its own: the facade keeps the
+    original (its type), so nothing has to parse the log."""
+    from ecole_ia.grading import grader
+
+    release.register(course, ASSIGNMENT)
+    config = grader.course_config(course)
+    config.Autograde.sanitize_preprocessors = [
+        "nbgrader.preprocessors.ClearOutput", "ecole_ia.grading.repair.RebuildOnRelease",
+        "tests_boom.Boom"]
+    path = _submit(course, "boum", _full(course))
+    import sys
+    import types
+
+    from nbgrader.preprocessors import NbGraderPreprocessor
+
+    class Boom(NbGraderPreprocessor):
+        def preprocess(self, nb, resources):
+            raise LookupError("boom")
+
+    module = types.ModuleType("tests_boom")
+    module.Boom = Boom
+    sys.modules["tests_boom"] = module
+    try:
+        with pytest.raises(grader.GraderError) as error:
+            grader.autograde(config, ASSIGNMENT, "boum")
+    finally:
+        del sys.modules["tests_boom"]
+    assert type(error.value.cause) is LookupError and path.is_file()
 
 
 @pytest.mark.slow

@@ -189,3 +189,40 @@ def _sandbox_available() -> bool:
     from ecole_ia.grading.sandbox import probe
 
     return probe() is None
+
+
+def test_ctrl_c_stops_every_process_and_says_what_was_graded(tmp_path, subreaper):
+    """Ctrl-C (SIGINT to the terminal's foreground group: the trainer's process and its
+    workers, which ignore it) stops the run at once: exit status 130, every worker, zygote and
+    kernel gone, the outcomes already known saved, and the trainer told how many were graded
+    and how many are left."""
+    course = _course_with_submissions(tmp_path / "course")
+    run = subprocess.Popen(
+        [str(Path(sys.executable).parent / "ecole-ia"), "autograde", ASSIGNMENT,
+         "--root", str(course.root), "--workers", "2", "--timeout", "900"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+        env={**os.environ, "COLUMNS": "200"})
+    seen: dict[int, str] = {}
+    try:
+        deadline = time.monotonic() + 240
+        while not set(QUICK) <= set(_graded(course)):
+            assert run.poll() is None, run.stdout.read()
+            assert time.monotonic() < deadline, "the quick submissions were not graded in time"
+            seen.update(_descendants(run.pid))
+            time.sleep(0.2)
+        for _ in range(10):
+            seen.update(_descendants(run.pid))
+            time.sleep(0.2)
+        os.killpg(run.pid, signal.SIGINT)  # what Ctrl-C in the trainer's terminal sends
+        output, _ = run.communicate(timeout=60)
+    except BaseException:
+        run.kill()
+        raise
+    assert run.returncode == 130, output
+    assert "interrupted: 3 graded and saved, 2 left" in output, output
+    deadline = time.monotonic() + 20
+    while (_alive(seen) or _sandbox_uid_processes()) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _alive(seen) == [], "processes of the interrupted run are still running"
+    assert _sandbox_uid_processes() == [], "learners' kernels are still running"
+    assert set(_graded(course)) == set(QUICK)

@@ -36,13 +36,10 @@ from traitlets import Bool, Integer, Unicode
 
 from . import sandbox
 from .limits import Limits, kernel_environment
+from .messages import (KERNEL_DEATH_ERROR, NOTEBOOK_TIMEOUT_ERROR, OUTPUT_LIMIT_ERROR,
+                       TAMPER_ERROR)
 from .sandbox import LAUNCHER
 
-OUTPUT_LIMIT_ERROR = "OutputLimitError"
-NOTEBOOK_TIMEOUT_ERROR = "NotebookTimeoutError"
-
-TAMPER_ERROR = "KernelTamperError"
-KERNEL_DEATH_ERROR = "KernelDeathError"
 
 # Runs (silently) in the kernel before the first learner-written cell. `dict.copy`,
 # `dict.update`, `setattr` are taken now, so rebinding names later cannot break the restore.

@@ -28,7 +28,27 @@ from ..errors import CourseError
 
 
 class GraderError(CourseError):
-    """nbgrader refused or failed; the message carries its own log lines."""
+    """nbgrader refused or failed; the message carries its own log lines, `cause` the
+    exception nbgrader caught before raising its own (None when it logged none)."""
+
+    def __init__(self, message: str, cause: BaseException | None = None):
+        super().__init__(message)
+        self.cause = cause
+
+
+class _CaughtExceptions(logging.Handler):
+    """nbgrader catches a submission's exception, logs it, and raises its own generic one:
+    this handler, called while nbgrader's `except` block runs, keeps the real exception (its
+    type tells what failed; the text of the log never has to be parsed for that)."""
+
+    def __init__(self):
+        super().__init__(logging.ERROR)
+        self.caught: list[BaseException] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        exc = record.exc_info[1] if record.exc_info else sys.exc_info()[1]
+        if exc is not None and exc not in self.caught:
+            self.caught.append(exc)
 
 
 def course_config(course: Course, **course_directory: str) -> Config:
@@ -162,6 +182,8 @@ def run_app(app, what: str) -> str:
     handler.setFormatter(logging.Formatter("[%(levelname)s] %(message)s"))
     handler.setLevel(logging.INFO)
     app.log.addHandler(handler)
+    caught = _CaughtExceptions()
+    app.log.addHandler(caught)
     try:
         app.start()
     except Exception as exc:  # nbgrader raises after logging the real reason
@@ -173,9 +195,11 @@ def run_app(app, what: str) -> str:
         raised = [ln for ln in trace.splitlines() if re.match(r"^(\[ERROR\] )?\w+(Error|Exception)\b", ln)]
         lines = reason.strip().splitlines()[:25] + raised[-1:]
         detail = "\n".join(lines) or f"{type(exc).__name__}: {exc}"
-        raise GraderError(f"{what} failed:\n{detail}") from None
+        raise GraderError(f"{what} failed:\n{detail}",
+                          cause=caught.caught[0] if caught.caught else exc) from None
     finally:
         app.log.removeHandler(handler)
+        app.log.removeHandler(caught)
     return buffer.getvalue()
 
 

@@ -34,7 +34,9 @@ from ..grading import grader
 from ..course import Course
 from ..notebooks import nbgrader_meta, read_notebook
 from ..errors import CourseError, NotebookError
-from ..grading.messages import FRIENDLY, learner_message  # noqa: F401  (re-exported)
+from ..grading.failures import classify
+from ..grading.messages import (LIMIT_REASONS, Failure, failure_message,  # noqa: F401
+                                learner_message)
 from ..grading.limits import Limits, apply as apply_limits
 from ..grading.repair import rebuild, stub_markers
 from ..grading import execute, sandbox
@@ -58,27 +60,29 @@ class GradeResult:
     score: float = 0.0
     max_score: float = 0.0
     reason: str = ""       # French, for partial and rejected outcomes
+    failure: str = ""      # a grading.messages.Failure value when nbgrader could not grade
     questions: list[QuestionResult] = field(default_factory=list)
     seconds: float = 0.0
     anomalies: list[str] = field(default_factory=list)  # French: what repair.rebuild fixed
     graded_hash: str = ""  # sha256 of the notebooks graded (after repair), to reuse the above
 
 
-def preflight(course: Course, assignment: str, learner: str) -> str | None:
-    """Why this submission cannot be graded at all (French), or None. Checked before nbgrader
-    runs, so a broken file is rejected with a reason instead of a gradebook entry that
-    "needs manual grading" forever."""
+def preflight(course: Course, assignment: str, learner: str) -> tuple[Failure, str] | None:
+    """Why this submission cannot be graded at all (kind, French sentence naming the file),
+    or None. Checked before nbgrader runs, so a broken file is rejected with a reason
+    instead of a gradebook entry that "needs manual grading" forever."""
     folder = course.grading / "submitted" / learner / assignment
     for expected in sorted(p.name for p in (course.exercises / assignment).glob("*.ipynb")):
         path = folder / expected
         if not path.is_file():
-            return f"le notebook {expected} est absent de l'envoi"
+            return Failure.NOTEBOOK_MISSING, f"le notebook {expected} est absent de l'envoi"
         try:
             nbformat.validate(nbformat.read(str(path), as_version=4))
-        except Exception:
-            return (f"{expected} n'est pas un notebook valide (fichier JSON illisible ou "
-                    "incomplet) : ouvrez-le dans JupyterLab, enregistrez-le, puis déposez-le à "
-                    "nouveau")
+        except Exception:  # whatever nbformat raises, the file cannot be read as a notebook
+            return Failure.NOT_A_NOTEBOOK, (
+                f"{expected} n'est pas un notebook valide (fichier JSON illisible ou "
+                "incomplet) : ouvrez-le dans JupyterLab, enregistrez-le, puis déposez-le à "
+                "nouveau")
     return None
 
 
@@ -227,7 +231,8 @@ def _grade_one(assignment: str, learner: str,
     course, config = _worker.course, _worker.config
     rejected = preflight(course, assignment, learner)
     if rejected:
-        return GradeResult(learner, assignment, "rejected", reason=rejected,
+        return GradeResult(learner, assignment, "rejected", reason=rejected[1],
+                           failure=rejected[0].value,
                            seconds=round(time.perf_counter() - started, 2))
     log_start = _log_size(_worker.log)
     execute.incidents.clear()
@@ -238,68 +243,37 @@ def _grade_one(assignment: str, learner: str,
     except Exception as exc:  # reported for this learner only; the story goes to the log
         detail = str(exc) if isinstance(exc, grader.GraderError) else f"{type(exc).__name__}: {exc}"
         print(f"ecole-ia: {learner}: {detail}", file=sys.stderr, flush=True)
-        failure = failure_reason(detail, _sandbox_failure(_worker.log, log_start), _worker.log)
+        cause = exc.cause if isinstance(exc, grader.GraderError) else exc
+        failure = failure_reason(cause, _sandbox_failure(_worker.log, log_start), _worker.log)
     result = outcome(course, assignment, learner, failure, time.perf_counter() - started,
                      config=config)
     result.anomalies, result.graded_hash = anomalies, graded_hash
     return result
 
 
-# Errors that make a grading partial, and how the report names them (French).
-LIMIT_REASONS = {
-    "CellTimeoutError": "temps limite dépassé",
-    "NotebookTimeoutError": "temps total du notebook dépassé",
-    "OutputLimitError": "sortie trop volumineuse",
-    "KernelTamperError": "noyau modifié pour empêcher les tests (à vérifier par le formateur)",
-    execute.KERNEL_DEATH_ERROR: "le noyau Python s'est arrêté (plantage) ; questions non notées",
-}
-WORKER_DIED = ("la correction de cet envoi a arrêté le correcteur (mémoire ou processus "
-               "épuisés) : vérifiez que le notebook s'exécute de bout en bout")
-KERNEL_DIED = ("le noyau Python s'est arrêté pendant la correction (mémoire saturée ou "
-               "plantage) : vérifiez que le notebook s'exécute de bout en bout")
 SANDBOX_UID = sandbox.SANDBOX_UID  # kept here for the tests and benchmarks that import it
 
 
-def failure_reason(error: str, sandbox_reason: str | None, log: str) -> str:
-    """Why nbgrader could not grade a submission, in French. Typed facts first (what the
-    execution step recorded, the sandbox launcher's own reason), then nbgrader's message;
-    never a bare English log line: the details stay in the worker's log, named here."""
-    where = f"détails dans grading/logs/{Path(log).name}"
-    kinds = {kind for kind, _ in execute.incidents}
-    if sandbox_reason:
-        return (f"le bac à sable n'a pas pu démarrer le noyau Python ({sandbox_reason}) : "
-                f"un problème de la machine de correction, pas du notebook ; {where}")
-    if "kernel_start" in kinds:
-        return ("le noyau Python n'a pas démarré (machine de correction surchargée ?) : "
-                f"corrigez à nouveau cet envoi ; {where}")
-    if "kernel_died" in kinds:
-        return KERNEL_DIED
-    lowered = error.lower()
-    if "notjson" in lowered or "not valid json" in lowered or ("json" in lowered and "decode" in lowered):
-        return ("le fichier n'est pas un notebook valide (JSON illisible) : ouvrez-le dans "
-                "JupyterLab, enregistrez-le, puis déposez-le à nouveau")
-    if "dead" in lowered or "kernel died" in lowered or "unresponsive" in lowered:
-        return KERNEL_DIED
-    if "no notebooks were" in lowered or "no such file" in lowered:
-        return "le notebook attendu est absent de l'envoi"
-    if "schema" in lowered or "metadata" in lowered:
-        return ("les métadonnées de correction du notebook sont invalides (cellules copiées "
-                f"d'un autre notebook ?) ; {where}")
-    if "database" in lowered or "sqlite" in lowered or "gradebook" in lowered:
-        return f"le carnet de notes (gradebook) n'a pas pu être mis à jour ; {where}"
-    return f"la correction automatique a échoué pour une raison imprévue ; {where}"
+def failure_reason(cause: BaseException | None, sandbox_reason: str | None,
+                   log: str) -> tuple[Failure, str]:
+    """Why nbgrader could not grade a submission: its kind, from typed facts
+    (grading/failures.py), and the French sentence of the catalogue naming the worker's log."""
+    kind = classify(cause, sandbox_reason)
+    return kind, failure_message(kind, sandbox_reason or "", log)
 
 
-def outcome(course: Course, assignment: str, learner: str, failure: str | None,
-            seconds: float, config=None) -> GradeResult:
+def outcome(course: Course, assignment: str, learner: str,
+            failure: tuple[Failure, str] | None, seconds: float, config=None) -> GradeResult:
     """Read what nbgrader recorded for one submission and give it a status and reasons
-    (`failure`: why nbgrader stopped, in French, or None)."""
+    (`failure`: why nbgrader stopped, kind and French sentence, or None)."""
     config = config or grader.course_config(course)
     scores = grader.read_scores(config.CourseDirectory.db_url, assignment, learner)
     result = GradeResult(learner, assignment, "graded", seconds=round(seconds, 2))
+    kind, sentence = failure or (None, "")
+    result.failure = kind.value if kind else ""
     if scores is None or (failure and all(c.needs_manual_grade for c in scores.cells)):
         result.status = "rejected"
-        result.reason = failure or "nbgrader n'a enregistré aucune note pour cet envoi"
+        result.reason = sentence or "nbgrader n'a enregistré aucune note pour cet envoi"
         return result
     autograded = Path(config.CourseDirectory.root) / config.CourseDirectory.autograded_directory
     failures, flagged = {}, {kind: [] for kind in LIMIT_REASONS}
@@ -312,7 +286,7 @@ def outcome(course: Course, assignment: str, learner: str, failure: str | None,
             gid = nbgrader_meta(cell).get("grade_id")
             for out in cell.get("outputs", []):
                 if out.get("output_type") == "error" and gid:
-                    failures[gid] = _message(out["ename"], out.get("evalue", ""))
+                    failures[gid] = learner_message(out["ename"], out.get("evalue", ""))
                     if out["ename"] in flagged:
                         flagged[out["ename"]].append(gid)
     for cell in scores.cells:
@@ -325,15 +299,8 @@ def outcome(course: Course, assignment: str, learner: str, failure: str | None,
     if reasons:
         result.status, result.reason = "partial", " ; ".join(reasons)
     elif failure:
-        result.status, result.reason = "partial", failure
+        result.status, result.reason = "partial", sentence
     return result
-
-
-def _message(ename: str, evalue: str) -> str:
-    # The execution step's own errors already carry a whole French sentence.
-    if ename == execute.KERNEL_DEATH_ERROR:
-        return evalue
-    return learner_message(ename, evalue)
 
 
 def status_file(course: Course, assignment: str) -> Path:
@@ -470,7 +437,9 @@ def autograde_all(course: Course, assignment: str, learners: list[str] | None = 
                     result = job.result()
                 except Exception:  # the worker process died (killed, out of memory…)
                     if solo:
-                        done(GradeResult(jobs[job], assignment, "rejected", reason=WORKER_DIED))
+                        done(GradeResult(jobs[job], assignment, "rejected",
+                                         reason=failure_message(Failure.WORKER_DIED),
+                                         failure=Failure.WORKER_DIED.value))
                     solo = True
                     continue
                 done(result)
