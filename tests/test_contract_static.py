@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import nbformat
+
 from ecole_ia.contract import silent_checks
 from ecole_ia.notebooks import nbgrader_meta, read_notebook, write_notebook
 
@@ -111,3 +113,37 @@ def test_a_configuration_without_the_repair_step_is_refused(tmp_path):
     with pytest.raises(grader.GraderError) as error:
         grader.course_config(course)
     assert "sanitize_preprocessors: ecole_ia.grading.repair.RebuildOnRelease" in str(error.value)
+
+
+def test_the_authoring_guide_lists_every_clause_of_the_contract():
+    """The guide's numbered list is the contract's clauses, in order, word for word."""
+    from ecole_ia.contract import CLAUSES
+
+    guide = (minicourse.ROOT / "docs" / "authoring.md").read_text(encoding="utf-8")
+    section = guide[guide.index("## The grading contract"):guide.index("## Tests that resist")]
+    listed = [line for line in section.splitlines() if line[:1].isdigit()]
+    assert listed == [f"{c.number}. {c.title}" for c in CLAUSES]
+
+
+def test_an_exercise_copied_from_its_lesson_breaks_clause_9(tmp_path):
+    """Answer lines found word for word in the lesson count against clause 9."""
+    from ecole_ia.contract import CLAUSES, Evidence, lesson_overlap
+    from ecole_ia.syllabus import load_syllabus
+
+    course = minicourse.make(tmp_path / "course")
+    syllabus = load_syllabus(course)
+    module = syllabus.module_for_assignment(ASSIGNMENT)
+    lesson = course.root / module.lesson
+    nb = read_notebook(lesson)
+    share, copied, total = lesson_overlap(course, syllabus, ASSIGNMENT)
+    assert total > 0 and share <= 0.25
+    solution = read_notebook(course.solutions / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
+    answers = "\n".join(c.source for c in solution.cells if nbgrader_meta(c).get("solution")
+                        and c.cell_type == "code")
+    nb.cells.append(nbformat.v4.new_code_cell(answers))
+    lesson.write_text(nbformat.writes(nb), encoding="utf-8")
+    share, copied, total = lesson_overlap(course, syllabus, ASSIGNMENT)
+    assert copied == total
+    nine = next(c for c in CLAUSES if c.number == 9)
+    [problem] = nine.check(Evidence(course, syllabus, ASSIGNMENT))
+    assert f"{total} of the solution's {total} answer lines (100%)" in problem

@@ -207,11 +207,16 @@ def run_lessons(
 def contract(
     assignments: Annotated[Optional[list[str]], typer.Argument(
         help="Assignments to check (default: every published one).")] = None,
+    list_: Annotated[bool, typer.Option("--list", help="Print the clauses and stop.")] = False,
     root: RootOption = None,
 ) -> None:
     """Prove the grading contract with nbgrader: full marks, zero, wrong answers lose points."""
-    from .contract import check_assignment
+    from .contract import CLAUSES, check_assignment
     from .syllabus import load_syllabus
+    if list_:
+        for clause in CLAUSES:
+            out.print(f"{clause.number}. {clause.title}", markup=False)
+        return
     course = _course(root)
     plan = load_syllabus(course)
     failed = []
