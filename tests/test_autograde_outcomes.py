@@ -149,3 +149,30 @@ def test_a_sandbox_failure_after_the_probe_reaches_the_trainer(course, monkeypat
     assert result.status == "rejected", result
     assert "bac à sable" in result.reason and "kernel not started" in result.reason
     assert "grading/logs/worker-" in result.reason
+
+
+def test_outcome_records_are_versioned_and_a_damaged_file_is_never_overwritten(course):
+    """Version 2 files are written; version 1 files (the mapping alone) are still read; a
+    damaged or newer file stops grading with what to do, and is left as it is."""
+    import json
+
+    from ecole_ia.errors import CourseError
+
+    path = autograde.status_file(course, ASSIGNMENT)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    row = autograde.GradeResult("ada", ASSIGNMENT, "graded", score=4, max_score=4,
+                                questions=[autograde.QuestionResult("q1-tests", 1, 1)])
+    from dataclasses import asdict
+
+    path.write_text(json.dumps({"ada": asdict(row)}), "utf-8")  # version 1
+    assert autograde.load_results(course, ASSIGNMENT)["ada"].score == 4
+    autograde.save_results(course, ASSIGNMENT, [autograde.GradeResult("bob", ASSIGNMENT,
+                                                                      "rejected", reason="x")])
+    data = json.loads(path.read_text("utf-8"))
+    assert data["version"] == 2 and set(data["outcomes"]) == {"ada", "bob"}
+    for damaged in ('{"ada": {"learner": "ada"', '{"version": 9, "outcomes": {}}'):
+        path.write_text(damaged, "utf-8")
+        with pytest.raises(CourseError) as error:
+            autograde.save_results(course, ASSIGNMENT, [row])
+        assert str(path) in str(error.value)
+        assert path.read_text("utf-8") == damaged

@@ -307,22 +307,48 @@ def status_file(course: Course, assignment: str) -> Path:
     return course.grading / "status" / f"{assignment}.json"
 
 
+# grading/status/<assignment>.json: {"version": 2, "outcomes": {learner: GradeResult}}.
+# Version 1 (before 2026-12) was the outcomes mapping alone; it is still read.
+STATUS_VERSION = 2
+
+
+def _read_outcomes(path: Path) -> dict[str, dict]:
+    """The outcome rows of a status file; a damaged or newer file stops with what to do,
+    rather than being overwritten (it holds grades nobody wants to lose)."""
+    if not path.is_file():
+        return {}
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise CourseError(f"{path}: not a readable outcome file ({exc}); restore it from a "
+                          "backup, or move it away and grade again with `ecole-ia autograde "
+                          "--all`") from None
+    if isinstance(data, dict) and "version" in data:
+        if data["version"] != STATUS_VERSION or not isinstance(data.get("outcomes"), dict):
+            raise CourseError(f"{path}: outcome file version {data.get('version')!r}, this "
+                              f"ecole-ia reads version {STATUS_VERSION}: update ecole-ia")
+        return data["outcomes"]
+    if not isinstance(data, dict):
+        raise CourseError(f"{path}: expected outcomes by learner; move it away and grade "
+                          "again with `ecole-ia autograde --all`")
+    return data  # version 1
+
+
 def save_results(course: Course, assignment: str, results: list[GradeResult]) -> None:
-    """Merge into grading/status/<assignment>.json (other learners' rows are kept)."""
+    """Merge into grading/status/<assignment>.json (other learners' rows are kept), at once
+    for each submission as it finishes, atomically: a crash never leaves half a file."""
     path = status_file(course, assignment)
-    rows = json.loads(path.read_text("utf-8")) if path.is_file() else {}
+    rows = _read_outcomes(path)
     rows.update({r.learner: asdict(r) for r in results})
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(rows, ensure_ascii=False, indent=1), "utf-8")
-    tmp.replace(path)  # atomic: a crash never leaves half a file
+    tmp.write_text(json.dumps({"version": STATUS_VERSION, "outcomes": rows},
+                              ensure_ascii=False, indent=1), "utf-8")
+    tmp.replace(path)
 
 
 def load_results(course: Course, assignment: str) -> dict[str, GradeResult]:
-    path = status_file(course, assignment)
-    if not path.is_file():
-        return {}
-    rows = json.loads(path.read_text("utf-8"))
+    rows = _read_outcomes(status_file(course, assignment))
     known = set(GradeResult.__dataclass_fields__)
     return {k: GradeResult(**{**{f: x for f, x in v.items() if f in known},
                               "questions": [QuestionResult(**q) for q in v["questions"]]})
