@@ -86,3 +86,60 @@ def test_all_problems_are_reported_at_once():
 def test_invalid_yaml_names_the_file():
     with pytest.raises(SyllabusError, match="curriculum/syllabus.yml: not valid YAML"):
         parse_syllabus("modules: [unclosed", "curriculum/syllabus.yml")
+
+
+def _with_brief(**brief) -> dict:
+    data = syllabus_data()
+    data["modules"][0].update(hours=10, brief={"title": "Brief — des carrés partout",
+                                               "points": 6, "days": 1, **brief},
+                              parts={"lesson": 2, "exercises": 3, "brief": 5})
+    return data
+
+
+def test_a_brief_is_an_assignment_of_its_module():
+    """A module's brief is graded work of its own: `<module>-brief` by default, with its
+    points, and the module's hours split between lesson, exercises and brief."""
+    syllabus = parse_syllabus(yaml.safe_dump(_with_brief(), allow_unicode=True), "s.yml")
+    [exercises, brief] = syllabus.module("mini-carres").work()
+    assert (exercises.kind, exercises.assignment, exercises.points) == ("exercises", "mini-carres", 4)
+    assert (brief.kind, brief.assignment, brief.points) == ("brief", "mini-carres-brief", 6)
+    assert syllabus.module_for_assignment("mini-carres-brief").id == "mini-carres"
+    assert [w.assignment for w in syllabus.published_assignments()] == \
+        ["mini-carres", "mini-carres-brief"]
+
+
+@pytest.mark.parametrize("change, expected", [
+    (lambda m: m["parts"].update(brief=4), "`parts` add up to 9 hours but `hours` is 10"),
+    (lambda m: m.pop("brief"), "`parts.brief` gives hours to a brief the module does not have"),
+    (lambda m: m["brief"].update(days=0), "days"),
+])
+def test_a_brief_s_hours_and_days_are_checked(change, expected):
+    data = _with_brief()
+    change(data["modules"][0])
+    assert expected in _errors(data)
+
+
+def test_a_published_brief_needs_its_files_and_points(tmp_path):
+    """The brief's notebooks must exist in solutions/ and exercises/, with the points the
+    syllabus gives; an unnamed folder in solutions/ is reported as before."""
+    import shutil
+
+    import minicourse
+
+    course = minicourse.make(tmp_path / "course")
+    (course.root / "curriculum" / "syllabus.yml").write_text(
+        yaml.safe_dump(_with_brief(), allow_unicode=True, sort_keys=False), encoding="utf-8")
+    from ecole_ia.syllabus import load_syllabus
+
+    syllabus = load_syllabus(course)
+    assert any("no notebook in solutions/mini-carres-brief/" in p
+               for p in check_files(syllabus, course))
+    for folder in ("solutions", "exercises"):
+        shutil.copytree(course.root / folder / "mini-carres",
+                        course.root / folder / "mini-carres-brief")
+        for nb in (course.root / folder / "mini-carres-brief").glob("*.ipynb"):
+            nb.rename(nb.with_name("brief.ipynb"))
+    problems = check_files(syllabus, course)
+    assert problems == ["curriculum/syllabus.yml: module 'mini-carres' (published): the graded "
+                        "cells of solutions/mini-carres-brief/ total 4 points but the "
+                        "syllabus's `brief.points` says 6: make them agree"], problems

@@ -96,20 +96,35 @@ def sync_grid(course: Course, assignment: str, write: bool) -> list[Drift]:
     path = grid_path(course.solutions, assignment)
     grid = load_grid(path, course.relative(path))
     notebooks = {p: read_notebook(p) for p in notebook_paths(course.solutions / assignment)}
-    if grid is None and not any(is_task(c) for nb in notebooks.values() for c in nb.cells):
-        return []  # nothing graded on a grid
     syllabus = load_syllabus(course)
-    module = syllabus.module_for_assignment(assignment)
+    try:
+        work = syllabus.work_for(assignment)
+    except KeyError:
+        work = None  # not in the syllabus: check_files says so
+    is_brief = work is not None and work.kind == "brief"
+    if grid is None and not is_brief and not any(
+            is_task(c) for nb in notebooks.values() for c in nb.cells):
+        return []  # nothing graded on a grid
     labels = {c.code: c.label for c in syllabus.competencies}
+    competencies = list(work.module.competencies) if work else []
     problems = unplaced(grid, list(notebooks.values()), course.relative(path)) if grid else []
     changed = []
-    for nb_path, nb in notebooks.items():
-        result = sync(nb, grid, labels, list(module.competencies), course.relative(nb_path))
+    for index, (nb_path, nb) in enumerate(notebooks.items()):
+        result = sync(nb, grid, labels, competencies, course.relative(nb_path))
         problems += result.problems
-        if result.changed:
+        updated, differs = result.notebook, result.changed
+        if is_brief and index == 0:  # the brief's frame, after its first cell (briefs.py)
+            from .briefs import frame_markdown, sync_frame
+            from .notebooks import graded_cells
+
+            autograded = sum(c.points for n in notebooks.values() for c in graded_cells(n)
+                             if c.autograded)
+            updated, framed = sync_frame(updated, frame_markdown(work, grid, labels, autograded))
+            differs = differs or framed
+        if differs:
             changed.append(Drift(course.relative(nb_path), "grid"))
             if write:
-                write_notebook(normalise(result.notebook, keep_outputs=False), nb_path)
+                write_notebook(normalise(updated, keep_outputs=False), nb_path)
     if problems:
         raise CourseError("\n".join(problems))
     return changed

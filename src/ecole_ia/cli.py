@@ -39,7 +39,7 @@ def _assignments(course: Course, names: list[str] | None) -> list[str]:
     syllabus = load_syllabus(course)
     if not names:
         return [m.assignment for m in syllabus.published_assignments()]
-    known = [m.assignment for m in syllabus.modules if m.assignment]
+    known = [w.assignment for m in syllabus.modules for w in m.work()]
     unknown = [n for n in names if n not in known]
     if unknown:
         published = ", ".join(m.assignment for m in syllabus.published_assignments())

@@ -131,7 +131,7 @@ class ContractReport:
 def check_metadata(course: Course, syllabus: Syllabus, assignment: str) -> list[str]:
     """Clause 6, and the minimum number of autograded questions. Criteria of grid.yml
     (grids.py) count as graded cells; the answers they judge carry no points."""
-    module = syllabus.module_for_assignment(assignment)
+    work = syllabus.work_for(assignment)
     problems, seen, total, autograded = [], {}, 0.0, 0
     try:
         problems += [f"{d}: run `ecole-ia build {assignment}`"
@@ -156,12 +156,16 @@ def check_metadata(course: Course, syllabus: Syllabus, assignment: str) -> list[
                                 "has no points; give it points or make it ungraded")
             total += cell.points
             autograded += cell.autograded
-    if total != module.points:
+    if total != work.points:
+        field = "points" if work.kind == "exercises" else "brief.points"
         problems.append(f"solutions/{assignment}/: graded cells total {total:g} points but the "
-                        f"syllabus gives module {module.id!r} {module.points}; make them agree")
-    if autograded < MIN_AUTOGRADED_QUESTIONS:
+                        f"syllabus gives module {work.module.id!r} {work.points} (`{field}`); "
+                        "make them agree")
+    # A brief is mostly graded on its grid: one measurable result autograded is enough.
+    minimum = MIN_AUTOGRADED_QUESTIONS if work.kind == "exercises" else 1
+    if autograded < minimum:
         problems.append(f"solutions/{assignment}/: {autograded} autograded test cells; at least "
-                        f"{MIN_AUTOGRADED_QUESTIONS} are required")
+                        f"{minimum} are required")
     return problems
 
 

@@ -56,6 +56,37 @@ class Competency(_Strict):
     exam: str = Field(pattern=r"^E[1-5]$")
 
 
+class Brief(_Strict):
+    """A module's brief: a project of one or two weeks with real choices, graded on a grid
+    (grid.yml, by the trainer in formgrader) and, where a result is measurable, by tests. It
+    is an nbgrader assignment of its own: solutions/<assignment>/ and exercises/<assignment>/,
+    `<module id>-brief` unless named."""
+
+    assignment: str | None = Field(default=None, pattern=SLUG)
+    title: str = Field(min_length=3)
+    points: int = Field(gt=0)
+    days: float = Field(gt=0, le=10)   # expected days of work (a school day is 7 hours)
+
+
+class Hours(_Strict):
+    """How a module's hours split (they must add up to `hours`)."""
+
+    lesson: int = Field(ge=0)
+    exercises: int = Field(ge=0)
+    brief: int = Field(default=0, ge=0)
+
+
+class Work(BaseModel):
+    """One graded assignment of the course: a module's exercises or its brief."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+    assignment: str
+    kind: Literal["exercises", "brief"]
+    points: int
+    title: str
+    module: "Module"
+
+
 class Module(_Strict):
     id: str = Field(pattern=SLUG)
     title: str
@@ -70,6 +101,8 @@ class Module(_Strict):
     lesson: str | None = None
     assignment: str | None = None
     points: int | None = Field(default=None, gt=0)
+    brief: Brief | None = None
+    parts: Hours | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -78,7 +111,20 @@ class Module(_Strict):
             data = dict(data)
             data.setdefault("lesson", f"curriculum/{data['track']}/{data['id']}.ipynb")
             data.setdefault("assignment", data["id"])
+            if isinstance(data.get("brief"), dict):
+                data["brief"] = {"assignment": f"{data['id']}-brief", **data["brief"]}
         return data
+
+    def work(self) -> list[Work]:
+        """The module's graded assignments: its exercises, then its brief."""
+        found = []
+        if self.assignment:
+            found.append(Work(assignment=self.assignment, kind="exercises", points=self.points,
+                              title=self.title, module=self))
+        if self.brief:
+            found.append(Work(assignment=self.brief.assignment, kind="brief",
+                              points=self.brief.points, title=self.brief.title, module=self))
+        return found
 
     @model_validator(mode="after")
     def _consistent(self):
@@ -94,7 +140,18 @@ class Module(_Strict):
             )
         if not self.assignment and self.points is not None:
             raise ValueError("`points` given but the module has no assignment")
+        if self.parts is not None:
+            total = self.parts.lesson + self.parts.exercises + self.parts.brief
+            if total != self.hours:
+                raise ValueError(f"`parts` add up to {total} hours but `hours` is {self.hours}")
+            if bool(self.parts.brief) != bool(self.brief):
+                raise ValueError("`parts.brief` gives hours to a brief the module does not have"
+                                 if self.parts.brief else
+                                 "the module has a brief: give its hours in `parts.brief`")
         return self
+
+
+Work.model_rebuild()
 
 
 class Syllabus(_Strict):
@@ -114,15 +171,20 @@ class Syllabus(_Strict):
     def published(self) -> list[Module]:
         return [m for m in self.modules if m.status == "published"]
 
-    def published_assignments(self) -> list[Module]:
-        return [m for m in self.published() if m.assignment]
+    def published_assignments(self) -> list[Work]:
+        """Every graded assignment of the published modules (exercises and briefs)."""
+        return [w for m in self.published() for w in m.work()]
+
+    def work_for(self, assignment: str) -> Work:
+        for m in self.modules:
+            for w in m.work():
+                if w.assignment == assignment:
+                    return w
+        known = ", ".join(w.assignment for w in self.published_assignments())
+        raise KeyError(f"no module has assignment {assignment!r} (published: {known})")
 
     def module_for_assignment(self, assignment: str) -> Module:
-        for m in self.modules:
-            if m.assignment == assignment:
-                return m
-        known = ", ".join(m.assignment for m in self.published_assignments())
-        raise KeyError(f"no module has assignment {assignment!r} (published: {known})")
+        return self.work_for(assignment).module
 
     def phase_of(self, month: int) -> Phase:
         end = 0
@@ -248,15 +310,15 @@ def check_files(syllabus: Syllabus, course: Course) -> list[str]:
     src = course.relative(course.syllabus_file)
     problems: list[str] = []
     lessons = {m.lesson for m in syllabus.modules if m.lesson}
-    assignments = {m.assignment for m in syllabus.modules if m.assignment}
+    assignments = {w.assignment for m in syllabus.modules for w in m.work()}
 
     for m in syllabus.modules:
         where = f"{src}: module {m.id!r} ({m.status})"
         lesson = course.root / m.lesson if m.lesson else None
-        sol = course.solutions / m.assignment if m.assignment else None
-        exe = course.exercises / m.assignment if m.assignment else None
         if m.status == "planned":
-            for path in (lesson, sol, exe):
+            folders = [course.root / f / w.assignment for w in m.work()
+                       for f in ("solutions", "exercises")]
+            for path in [lesson, *folders]:
                 if path is not None and path.exists():
                     problems.append(
                         f"{where}: {course.relative(path)} exists but the module is planned; "
@@ -265,31 +327,8 @@ def check_files(syllabus: Syllabus, course: Course) -> list[str]:
             continue
         if lesson is not None and not lesson.is_file():
             problems.append(f"{where}: lesson {m.lesson} not found")
-        if sol is None:
-            continue
-        solution_notebooks = sorted(sol.glob("*.ipynb")) if sol.is_dir() else []
-        if not solution_notebooks:
-            problems.append(f"{where}: no notebook in solutions/{m.assignment}/")
-            continue
-        for nb_path in solution_notebooks:
-            student = exe / nb_path.name
-            if not student.is_file():
-                problems.append(
-                    f"{where}: {course.relative(student)} is missing: run `ecole-ia build "
-                    f"{m.assignment}`"
-                )
-        try:
-            points = sum(
-                c.points for p in solution_notebooks for c in graded_cells(read_notebook(p))
-            )
-        except Exception as exc:  # reported, not raised: list every problem at once
-            problems.append(f"{where}: {exc}")
-            continue
-        if points != m.points:
-            problems.append(
-                f"{where}: the graded cells of solutions/{m.assignment}/ total {points:g} "
-                f"points but the syllabus says {m.points}: make them agree"
-            )
+        for w in m.work():
+            problems += _work_files(course, where, w, graded_cells, read_notebook)
 
     # Nothing on disk may escape the syllabus: an unnamed file is a draft nobody tests.
     for path in sorted(course.curriculum.rglob("*.ipynb")):
@@ -306,6 +345,26 @@ def check_files(syllabus: Syllabus, course: Course) -> list[str]:
                 problems.append(
                     f"{course.relative(child)}/: assignment {child.name!r} is not named in {src}"
                 )
+    return problems
+
+
+def _work_files(course: Course, where: str, w: Work, graded_cells, read_notebook) -> list[str]:
+    """A published assignment's notebooks: solution and student versions, points."""
+    sol, exe = course.solutions / w.assignment, course.exercises / w.assignment
+    solution_notebooks = sorted(sol.glob("*.ipynb")) if sol.is_dir() else []
+    if not solution_notebooks:
+        return [f"{where}: no notebook in solutions/{w.assignment}/"]
+    problems = [f"{where}: {course.relative(exe / p.name)} is missing: run `ecole-ia build "
+                f"{w.assignment}`" for p in solution_notebooks if not (exe / p.name).is_file()]
+    try:
+        points = sum(c.points for p in solution_notebooks for c in graded_cells(read_notebook(p)))
+    except Exception as exc:  # reported, not raised: list every problem at once
+        return problems + [f"{where}: {exc}"]
+    if points != w.points:
+        field = "points" if w.kind == "exercises" else "brief.points"
+        problems.append(f"{where}: the graded cells of solutions/{w.assignment}/ total "
+                        f"{points:g} points but the syllabus's `{field}` says {w.points}: make "
+                        "them agree")
     return problems
 
 

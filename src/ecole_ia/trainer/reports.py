@@ -59,7 +59,7 @@ def report_rows(course: Course, syllabus: Syllabus, roster: list[Learner],
         now = standings(course, db_url, assignment, [l.id for l in roster])
         path = collect_file(course, assignment)
         collected = json.loads(path.read_text("utf-8")) if path.is_file() else {}
-        points = float(syllabus.module_for_assignment(assignment).points)
+        points = float(syllabus.work_for(assignment).points)
         for l in roster:
             late = collected.get(l.id, {}).get("late_seconds") or 0
             rows.append(Row(l, assignment, points, now[l.id], bool(late)))
@@ -223,7 +223,7 @@ def write_reports(course: Course, syllabus: Syllabus, roster: list[Learner],
     waiting = {a: [r for r in to_grade.to_dict("records") if r["devoir"] == a]
                for a in assignments}
     files.html.write_text(env.get_template("report.html.j2").render(
-        program=syllabus.program, assignments=[syllabus.module_for_assignment(a) for a in assignments],
+        program=syllabus.program, assignments=[syllabus.work_for(a) for a in assignments],
         grades=grades.astype(object).where(grades.notna(), None).to_dict("records"),
         counts=counts, pending_status=STATUS_FR[PENDING],
         waiting={a: w for a, w in waiting.items() if w},

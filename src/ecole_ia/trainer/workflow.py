@@ -50,7 +50,7 @@ def feedback(course: Course, syllabus: Syllabus, assignment: str) -> list[Path]:
     """One page per learner with an autograde record or a gradebook entry, from the scores
     and comments in the gradebook now (a trainer's hand grading included)."""
     learners = {l.id: l for l in roster(course)}
-    title = syllabus.module_for_assignment(assignment).title
+    title = syllabus.work_for(assignment).title
     grid = assignment_grid(course.solutions, assignment)
     path = collect_file(course, assignment)
     late = json.loads(path.read_text("utf-8")) if path.is_file() else {}
