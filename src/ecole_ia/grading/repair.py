@@ -65,6 +65,91 @@ def _choose(candidates: list[NotebookNode], stubs: tuple[str, ...]) -> NotebookN
     return (filled or candidates)[-1]
 
 
+@dataclass
+class _Sorted:
+    """The submitted cells, sorted against the released notebook."""
+
+    copies: dict[str, list[NotebookNode]] = field(default_factory=lambda: defaultdict(list))
+    added: dict[int, list[NotebookNode]] = field(default_factory=lambda: defaultdict(list))
+    notes: list[str] = field(default_factory=list)
+
+
+def _pair_by_position(template, submitted, position, into: _Sorted) -> None:
+    """Metadata stripped (e.g. a copy made in another editor): answers by their position."""
+    into.notes.append("métadonnées de correction absentes : cellules appariées par leur position")
+    for i, cell in enumerate(submitted.cells):
+        if i in position.values() and nbgrader_meta(template[i]).get("solution"):
+            into.copies[nbgrader_meta(template[i])["grade_id"]].append(cell)
+
+
+def _sort_cells(template, submitted, position, answers_ids, into: _Sorted) -> None:
+    """Answers by grade id (every copy), locked cells checked against the release, the
+    learner's own cells kept after the released cell before them, without grading metadata."""
+    notes = into.notes
+    anchor, order, reported, forged = -1, [], set(), set()
+    for cell in submitted.cells:
+        grade_id = nbgrader_meta(cell).get("grade_id")
+        if grade_id in position:
+            anchor = position[grade_id]
+            if _grading_meta(cell) != _grading_meta(template[anchor]) and grade_id not in forged:
+                notes.append(f"métadonnées de correction de la cellule « {grade_id} » "
+                             "modifiées (points, type de cellule notée) : valeurs d'origine "
+                             "rétablies")
+                forged.add(grade_id)
+            if grade_id in answers_ids:
+                into.copies[grade_id].append(cell)
+            elif anchor in order and grade_id not in reported:
+                notes.append(f"cellule verrouillée « {grade_id} » en double : copie ignorée")
+                reported.add(grade_id)
+            elif cell.source != template[anchor].source and grade_id not in reported:
+                notes.append(f"cellule verrouillée « {grade_id} » modifiée : "
+                             "la version d'origine a été rétablie")
+                reported.add(grade_id)
+            order.append(anchor)
+        else:
+            kept = copy.deepcopy(cell)
+            # Unknown grading metadata would stop nbgrader, or claim points: the cell
+            # stays as the learner's code, without it.
+            if _grading_meta(cell):
+                what = f"« {grade_id} »" if grade_id else "sans identifiant"
+                notes.append(f"cellule ajoutée {what} avec des métadonnées de correction "
+                             "(notée, points) : métadonnées retirées, le code est conservé "
+                             "sans être noté")
+            kept.metadata.pop("nbgrader", None)
+            into.added[anchor].append(kept)
+    first_seen = list(dict.fromkeys(order))
+    if first_seen != sorted(first_seen):
+        notes.append("cellules déplacées : l'ordre d'origine a été rétabli")
+    for grade_id, i in position.items():
+        if i not in set(order):
+            kind = "réponse" if grade_id in answers_ids else "verrouillée"
+            notes.append(f"cellule {kind} « {grade_id} » supprimée : "
+                         + ("comptée sans réponse" if kind == "réponse"
+                            else "la version d'origine a été rétablie"))
+
+
+def _assemble(template, found: _Sorted, stubs: tuple[str, ...]) -> list[NotebookNode]:
+    """The released cells in order, answers taken from the learner, their own cells after."""
+    cells = list(found.added.get(-1, []))
+    for i, original in enumerate(template):
+        cell = copy.deepcopy(original)
+        grade_id = nbgrader_meta(original).get("grade_id")
+        if grade_id in found.copies:
+            candidates = found.copies[grade_id]
+            chosen = _choose(candidates, stubs)
+            if len(candidates) > 1:
+                found.notes.append(f"cellule « {grade_id} » présente {len(candidates)} fois : "
+                                   "seule la dernière complétée est corrigée")
+            if chosen.cell_type != original.cell_type:
+                found.notes.append(f"type de la cellule « {grade_id} » changé "
+                                   f"({original.cell_type} → {chosen.cell_type}) : type "
+                                   "d'origine rétabli")
+            cell.source = chosen.source
+        cells.append(cell)
+        cells.extend(found.added.get(i, []))
+    return cells
+
+
 def rebuild(released: NotebookNode, submitted: NotebookNode,
             stubs: tuple[str, ...]) -> Repair:
     """The released notebook with the learner's answers and added cells (see module doc);
@@ -73,83 +158,18 @@ def rebuild(released: NotebookNode, submitted: NotebookNode,
     position = {nbgrader_meta(c)["grade_id"]: i for i, c in enumerate(template)
                 if nbgrader_meta(c).get("grade_id")}
     answers_ids = {g for g, i in position.items() if nbgrader_meta(template[i]).get("solution")}
-    notes: list[str] = []
     known = [c for c in submitted.cells if nbgrader_meta(c).get("grade_id") in position]
-
-    copies: dict[str, list[NotebookNode]] = defaultdict(list)
-    added: dict[int, list[NotebookNode]] = defaultdict(list)  # after released cell i (-1: top)
+    found = _Sorted()
     if not known and len(submitted.cells) == len(template):
-        # Metadata stripped (e.g. a copy made in another editor): pair cells by position.
-        notes.append("métadonnées de correction absentes : cellules appariées par leur position")
-        for i, cell in enumerate(submitted.cells):
-            if i in position.values() and nbgrader_meta(template[i]).get("solution"):
-                copies[nbgrader_meta(template[i])["grade_id"]].append(cell)
+        _pair_by_position(template, submitted, position, found)
     else:
         if not known:
-            notes.append("métadonnées de correction absentes et cellules ajoutées ou supprimées : "
-                         "les réponses n'ont pas pu être retrouvées")
-        anchor, order, reported, forged = -1, [], set(), set()
-        for cell in submitted.cells:
-            grade_id = nbgrader_meta(cell).get("grade_id")
-            if grade_id in position:
-                anchor = position[grade_id]
-                if (_grading_meta(cell) != _grading_meta(template[anchor])
-                        and grade_id not in forged):
-                    notes.append(f"métadonnées de correction de la cellule « {grade_id} » "
-                                 "modifiées (points, type de cellule notée) : valeurs d'origine "
-                                 "rétablies")
-                    forged.add(grade_id)
-                if grade_id in answers_ids:
-                    copies[grade_id].append(cell)
-                elif anchor in order and grade_id not in reported:
-                    notes.append(f"cellule verrouillée « {grade_id} » en double : copie ignorée")
-                    reported.add(grade_id)
-                elif cell.source != template[anchor].source and grade_id not in reported:
-                    notes.append(f"cellule verrouillée « {grade_id} » modifiée : "
-                                 "la version d'origine a été rétablie")
-                    reported.add(grade_id)
-                order.append(anchor)
-            else:
-                kept = copy.deepcopy(cell)
-                # Unknown grading metadata would stop nbgrader, or claim points: the cell
-                # stays as the learner's code, without it.
-                if _grading_meta(cell):
-                    what = f"« {grade_id} »" if grade_id else "sans identifiant"
-                    notes.append(f"cellule ajoutée {what} avec des métadonnées de correction "
-                                 "(notée, points) : métadonnées retirées, le code est conservé "
-                                 "sans être noté")
-                kept.metadata.pop("nbgrader", None)
-                added[anchor].append(kept)
-        first_seen = list(dict.fromkeys(order))
-        if first_seen != sorted(first_seen):
-            notes.append("cellules déplacées : l'ordre d'origine a été rétabli")
-        seen = set(order)
-        for grade_id, i in position.items():
-            if i not in seen:
-                kind = "réponse" if grade_id in answers_ids else "verrouillée"
-                notes.append(f"cellule {kind} « {grade_id} » supprimée : "
-                             + ("comptée sans réponse" if kind == "réponse"
-                                else "la version d'origine a été rétablie"))
-
-    cells = [c for c in added.get(-1, [])]
-    for i, original in enumerate(template):
-        cell = copy.deepcopy(original)
-        grade_id = nbgrader_meta(original).get("grade_id")
-        if grade_id in copies:
-            candidates = copies[grade_id]
-            chosen = _choose(candidates, stubs)
-            if len(candidates) > 1:
-                notes.append(f"cellule « {grade_id} » présente {len(candidates)} fois : "
-                             "seule la dernière complétée est corrigée")
-            if chosen.cell_type != original.cell_type:
-                notes.append(f"type de la cellule « {grade_id} » changé "
-                             f"({original.cell_type} → {chosen.cell_type}) : type d'origine rétabli")
-            cell.source = chosen.source
-        cells.append(cell)
-        cells.extend(added.get(i, []))
+            found.notes.append("métadonnées de correction absentes et cellules ajoutées ou "
+                               "supprimées : les réponses n'ont pas pu être retrouvées")
+        _sort_cells(template, submitted, position, answers_ids, found)
     rebuilt = copy.deepcopy(released)
-    rebuilt.cells = cells
-    return Repair(rebuilt, notes)
+    rebuilt.cells = _assemble(template, found, stubs)
+    return Repair(rebuilt, found.notes)
 
 
 def _released_path(config, assignment: str, notebook: str):
