@@ -23,6 +23,7 @@ import signal
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
@@ -398,6 +399,39 @@ def to_grade(course: Course, assignment: str, learners: list[str]) -> list[str]:
             or previous[l].graded_hash != _notebooks_hash(folder / l / assignment)]
 
 
+def _isolation_plan(course: Course, limits: Limits, isolate: bool,
+                    on_warning: Callable[[str], None] | None) -> str:
+    """The sandbox plan for this run's kernels ("" without isolation), probed once."""
+    if not isolate:
+        return ""
+    unavailable = sandbox.probe()
+    if unavailable is not None:
+        if on_warning:
+            on_warning("learners' code is NOT isolated on this machine (" + unavailable +
+                       "): only the clean environment and resource limits apply")
+        return ""
+    return sandbox.default_plan(course.root, uid=SANDBOX_UID if os.geteuid() == 0 else None,
+                                limits=limits).encode()
+
+
+def _select(course: Course, assignment: str, learners: list[str] | None, skip_graded: bool,
+            on_warning: Callable[[str], None] | None) -> tuple[list[str], list[GradeResult]]:
+    """(learners to grade, outcomes kept as they are)."""
+    learners = learners if learners is not None else submitted_learners(course, assignment)
+    if not learners:
+        raise CourseError(f"no submission for {assignment!r} in grading/submitted/: "
+                          "run `ecole-ia collect` first")
+    if not skip_graded:
+        return learners, []
+    previous = load_results(course, assignment)
+    todo = to_grade(course, assignment, learners)
+    kept = [previous[l] for l in learners if l not in todo]
+    if kept and on_warning:
+        on_warning(f"{len(kept)} submission(s) already graded and unchanged: kept as they "
+                   f"are; grading the {len(todo)} left (--all grades everything again)")
+    return todo, kept
+
+
 def autograde_all(course: Course, assignment: str, learners: list[str] | None = None,
                   workers: int | None = None, timeout: int = 60,
                   on_done: Callable[[GradeResult], None] | None = None,
@@ -412,34 +446,15 @@ def autograde_all(course: Course, assignment: str, learners: list[str] | None = 
     unchanged since keep their outcome (returned too) and are not graded again.
     Ctrl-C raises GradingInterrupted once every grading process is stopped."""
     grader.course_config(course)  # a broken configuration is reported once, before anyone
-    learners = learners if learners is not None else submitted_learners(course, assignment)
-    if not learners:
-        raise CourseError(f"no submission for {assignment!r} in grading/submitted/: "
-                          "run `ecole-ia collect` first")
-    previous = load_results(course, assignment)
-    kept: list[GradeResult] = []
-    if skip_graded:
-        todo = to_grade(course, assignment, learners)
-        kept = [previous[l] for l in learners if l not in todo]
-        if kept and on_warning:
-            on_warning(f"{len(kept)} submission(s) already graded and unchanged: kept as they "
-                       f"are; grading the {len(todo)} left (--all grades everything again)")
-        learners = todo
-    results: list[GradeResult] = []
-    pending, solo = list(learners), False
+    previous = load_results(course, assignment)  # a damaged record file, too
+    learners, kept = _select(course, assignment, learners, skip_graded, on_warning)
     if not learners:
         return sorted(kept, key=lambda r: r.learner)
-    plan = ""
-    if isolate:
-        unavailable = sandbox.probe()
-        if unavailable is None:
-            plan = sandbox.default_plan(course.root, uid=SANDBOX_UID if os.geteuid() == 0
-                                        else None, limits=limits).encode()
-        elif on_warning:
-            on_warning("learners' code is NOT isolated on this machine (" + unavailable +
-                       "): only the clean environment and resource limits apply")
+    plan = _isolation_plan(course, limits, isolate, on_warning)
     workers = max(1, min(workers or os.cpu_count() or 1, len(learners)))
     known = {l: (r.graded_hash, r.anomalies) for l, r in previous.items() if r.graded_hash}
+    results: list[GradeResult] = []
+    pending, solo = list(learners), False
 
     def done(result: GradeResult) -> None:
         save_results(course, assignment, [result])  # at once: an interrupted run keeps it
@@ -447,6 +462,11 @@ def autograde_all(course: Course, assignment: str, learners: list[str] | None = 
         pending.remove(result.learner)
         if on_done:
             on_done(result)
+
+    def failed(learner: str, kind: Failure, detail: str = "") -> GradeResult:
+        return GradeResult(learner, assignment, "rejected", failure=kind.value,
+                           reason=failure_message(kind, detail) + (f" ({detail})" if detail
+                                                                   else ""))
 
     context = _context()
     while pending:
@@ -461,13 +481,13 @@ def autograde_all(course: Course, assignment: str, learners: list[str] | None = 
             for job in as_completed(jobs):
                 try:
                     result = job.result()
-                except Exception:  # the worker process died (killed, out of memory…)
+                except BrokenProcessPool:  # the worker process died (killed, out of memory…)
                     if solo:
-                        done(GradeResult(jobs[job], assignment, "rejected",
-                                         reason=failure_message(Failure.WORKER_DIED),
-                                         failure=Failure.WORKER_DIED.value))
+                        done(failed(jobs[job], Failure.WORKER_DIED))
                     solo = True
                     continue
+                except Exception as exc:  # a fault of ecole-ia's, named, for this learner
+                    result = failed(jobs[job], Failure.UNEXPECTED, f"{type(exc).__name__}: {exc}")
                 done(result)
         except KeyboardInterrupt:
             _stop_workers(pool)
