@@ -385,3 +385,45 @@ def test_autograde_summary_marks_a_provisional_score():
     said = " ".join(captured.get().split())
     assert "4/7 (provisoire) │ pending" in said and "4/7 │ graded" in said
     assert f"{ASSIGNMENT} : 1 — {ANA}" in said and "ecole-ia lab --trainer" in said
+
+
+@pytest.mark.slow
+def test_a_changed_answer_puts_the_trainer_s_criteria_up_for_review(tmp_path):
+    """A trainer scored Ana's conclusion; she sends a new version. Criteria judging an answer
+    that changed wait for the trainer again (their score kept as a starting point); an
+    unchanged answer's criteria keep their score, settled."""
+    from nbgrader.api import Gradebook
+
+    from ecole_ia.trainer import release
+
+    course = make_course(tmp_path / "course")
+    (tmp_path / "promo.csv").write_text("prénom;nom;email\nAna;Dupont;a@x.fr\n", encoding="utf-8")
+    import_roster(tmp_path / "promo.csv", workflow.db_url(course))
+    release.register(course, ASSIGNMENT)
+    student = read_notebook(course.exercises / ASSIGNMENT / NOTEBOOK)
+    source = read_notebook(course.solutions / ASSIGNMENT / NOTEBOOK)
+    answers = {c.metadata.nbgrader["grade_id"]: c.source for c in source.cells
+               if c.metadata.get("nbgrader", {}).get("solution")
+               and c.metadata.nbgrader["grade_id"] != "q5-analyse"}
+    path = course.grading / "submitted" / ANA / ASSIGNMENT / NOTEBOOK
+
+    def submit_and_grade(conclusion):
+        write_notebook(fill_answers(student, {**answers, "q5-analyse": conclusion}), path)
+        autograde_with_settling(course, [ANA])
+
+    def criteria():
+        with Gradebook(workflow.db_url(course)) as gb:
+            return {g: (gb.find_grade(g, ASSIGNMENT, ASSIGNMENT, ANA).manual_score,
+                        gb.find_grade(g, ASSIGNMENT, ASSIGNMENT, ANA).needs_manual_grade)
+                    for g in ("q5-chiffres", "q5-clarte")}
+
+    submit_and_grade("12 traitements contre 40.")
+    with Gradebook(workflow.db_url(course)) as gb:  # what formgrader does when she is scored
+        for grade_id, score in (("q5-chiffres", 2.0), ("q5-clarte", 1.0)):
+            grade = gb.find_grade(grade_id, ASSIGNMENT, ASSIGNMENT, ANA)
+            grade.manual_score, grade.needs_manual_grade = score, False
+        gb.db.commit()
+    submit_and_grade("12 traitements contre 40.")  # graded again, same conclusion
+    assert criteria() == {"q5-chiffres": (2.0, False), "q5-clarte": (1.0, False)}
+    submit_and_grade("Je ne sais pas.")  # a new version of her conclusion
+    assert criteria() == {"q5-chiffres": (2.0, True), "q5-clarte": (1.0, True)}
