@@ -153,7 +153,18 @@ async def _guarded(service: Service, request: Request, call_next):
             return _error(503, "Le service est surchargé : réessayez dans quelques instants.",
                           type="server_error", code="overloaded")
         if failure == "timeout":
-            await asyncio.sleep(service.slow_seconds)
+            # The body is read first: the client gives up during the wait, and reading it
+            # afterwards would raise ClientDisconnect in the server (a traceback printed in
+            # whatever notebook cell runs next). Starlette keeps it for the route.
+            # The wait ends early when the client has given up (as a provider stops working
+            # on a dropped request), so stopping the service never finds it still sleeping.
+            await request.body()
+            deadline = asyncio.get_running_loop().time() + service.slow_seconds
+            while asyncio.get_running_loop().time() < deadline:
+                if await request.is_disconnected():
+                    return _error(504, "Le client a abandonné la requête.", type="timeout",
+                                  code="client_gone")
+                await asyncio.sleep(0.05)
     return await call_next(request)
 
 
