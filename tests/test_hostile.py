@@ -374,6 +374,7 @@ def test_sys_exit_in_a_cell_does_not_stop_grading(graded):
 def test_runaway_code_fails_its_question_only(graded, name, question, reason):
     r = outcome(graded, name)
     got = scores(r)
+    assert question in got, (name, r.status, r.failure, r.reason)
     assert got[question] == 0 and sum(got.values()) == 3, (name, got, r.reason)
     if reason:
         assert reason in r.reason

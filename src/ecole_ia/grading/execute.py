@@ -104,11 +104,12 @@ class Zygote:
     kernel process per notebook. Thread-safe; its kernels die with it, and it dies with
     the worker (parent-death signal)."""
 
-    def __init__(self):
+    def __init__(self, preload: tuple[str, ...] = ()):
         ours, theirs = socket.socketpair()
         self.process = subprocess.Popen(
             [sys.executable, str(Path(sandbox.__file__).resolve()), "--zygote",
-             str(theirs.fileno())], pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL)
+             str(theirs.fileno()), json.dumps(list(preload))], pass_fds=[theirs.fileno()],
+            stdin=subprocess.DEVNULL)
         theirs.close()
         self._channel, self._lock = ours, threading.Lock()
         self._replies: list[dict] = []
@@ -163,14 +164,53 @@ class Zygote:
 _zygote: Zygote | None = None
 
 
-def start_zygote() -> None:
+# Libraries notebooks import that cost a kernel most of its start-up (0.3 to 0.7 CPU-second
+# each), imported once in the zygote so that every kernel forked from it has them: pure
+# imports with no state a notebook could see (no pyplot: it picks a display backend).
+# "module:function" also runs a warm-up that starts no thread: the local LLM service's
+# tokenizer, knowledge index and embeddings (0.5 CPU-second per kernel otherwise).
+PRELOAD = ("numpy", "pandas", "sklearn.linear_model", "sklearn.model_selection",
+           "sklearn.feature_extraction.text", "sklearn.metrics", "sklearn.pipeline",
+           "openai", "fastapi", "uvicorn", "httpx", "pydantic", "ecole_ia.checks",
+           "ecole_ia.datasets", "ecole_ia.services.llm.server:warm_up", "ecole_ia.chatbot")
+
+
+def preload_for(notebooks) -> tuple[str, ...]:
+    """The PRELOAD entries the notebooks import, or import a part or a package of (a zygote
+    that preloads what nobody imports only costs time)."""
+    import ast
+
+    imported = set()
+    for nb in notebooks:
+        for cell in nb.cells:
+            if cell.cell_type != "code":
+                continue
+            try:
+                tree = ast.parse(cell.source)
+            except SyntaxError:
+                continue
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Import):
+                    imported |= {alias.name for alias in node.names}
+                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                    imported.add(node.module)
+    def wanted(entry: str) -> bool:
+        name = entry.partition(":")[0]
+        return any(name == i or name.startswith(i + ".") or i.startswith(name + ".")
+                   for i in imported)
+
+    return tuple(entry for entry in PRELOAD if wanted(entry))
+
+
+def start_zygote(preload: tuple[str, ...] = ()) -> None:
     """Start this grading process's kernel zygote: kernels of GuardedExecute then fork from
-    it, each still a fresh process. Where it cannot start, kernels start as separate
-    programs, as nbgrader does (the reason goes to stderr, the worker's log)."""
+    it, each still a fresh process, with `preload` already imported. Where it cannot start,
+    kernels start as separate programs, as nbgrader does (the reason goes to stderr, the
+    worker's log)."""
     from multiprocessing import util
 
     try:
-        zygote = Zygote()
+        zygote = Zygote(preload)
     except OSError as exc:
         print(f"ecole-ia: no kernel zygote ({exc}); kernels start the slow way", file=sys.stderr)
         return

@@ -339,8 +339,10 @@ def _fork_kernel(request: dict, keep_fds: tuple[int, ...]) -> int:
     os._exit(127)
 
 
-def serve_zygote(fd: int) -> None:
-    """The zygote's loop (see above): runs until the worker closes its end or dies."""
+def serve_zygote(fd: int, preload: list[str] = ()) -> None:
+    """The zygote's loop (see above): runs until the worker closes its end or dies.
+    `preload`: libraries the notebooks import, imported once here (execute.preload_for)."""
+    import importlib
     import select
 
     die_with_parent()
@@ -349,6 +351,14 @@ def serve_zygote(fd: int) -> None:
     import ipykernel.ipkernel  # noqa: F401
     import ipykernel.kernelapp  # noqa: F401
     import ipykernel.zmqshell  # noqa: F401
+    for entry in preload:  # "module" or "module:function" (a warm-up with no threads)
+        name, _, function = entry.partition(":")
+        try:
+            module = importlib.import_module(name)
+            if function:
+                getattr(module, function)()
+        except Exception as exc:  # a kernel that needs it will say why, in its own cell
+            print(f"ecole-ia zygote: {entry} not preloaded ({exc})", file=sys.stderr)
 
     # Orphans come back to the zygote (a kernel killed together with its launcher, whatever
     # a fork bomb left): it reaps them, so no zombie outlives grading.
@@ -447,6 +457,6 @@ def probe(timeout: float = 30) -> str | None:
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--zygote"]:
         del sys.path[0]  # this file's folder: a kernel must not import sandbox.py by name
-        serve_zygote(int(sys.argv[2]))
+        serve_zygote(int(sys.argv[2]), json.loads(sys.argv[3]) if len(sys.argv) > 3 else [])
     else:
         main(sys.argv[1:])

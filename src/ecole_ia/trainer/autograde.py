@@ -99,7 +99,8 @@ class _Worker:
 _worker: _Worker | None = None
 
 
-def _start_worker(root: str, timeout: int, limits: Limits, log_dir: str, plan: str) -> None:
+def _start_worker(root: str, timeout: int, limits: Limits, log_dir: str, plan: str,
+                  preload: tuple[str, ...] = ()) -> None:
     """Runs once in each worker process: it dies with the trainer's process, its kernels
     inherit these limits and environment, its and their stderr go to a log file instead of
     the trainer's terminal, and the configuration and the kernel zygote are made once."""
@@ -142,7 +143,7 @@ def _start_worker(root: str, timeout: int, limits: Limits, log_dir: str, plan: s
         config.SandboxedKernelManager.sandbox_plan = decoded.encode()
     execute.cache_metadata_checks()
     _one_gradebook_engine_per_worker()
-    execute.start_zygote()
+    execute.start_zygote(preload)
     _worker = _Worker(course, config, log_path)
 
 
@@ -451,6 +452,9 @@ def autograde_all(course: Course, assignment: str, learners: list[str] | None = 
     if not learners:
         return sorted(kept, key=lambda r: r.learner)
     plan = _isolation_plan(course, limits, isolate, on_warning)
+    # What the released notebooks import is preloaded once per worker (execute.PRELOAD).
+    preload = execute.preload_for(read_notebook(p) for p in
+                                  sorted((course.exercises / assignment).glob("*.ipynb")))
     workers = max(1, min(workers or os.cpu_count() or 1, len(learners)))
     known = {l: (r.graded_hash, r.anomalies) for l, r in previous.items() if r.graded_hash}
     results: list[GradeResult] = []
@@ -475,7 +479,8 @@ def autograde_all(course: Course, assignment: str, learners: list[str] | None = 
         batch = pending[:1] if solo else list(pending)
         pool = ProcessPoolExecutor(
             max_workers=1 if solo else workers, mp_context=context, initializer=_start_worker,
-            initargs=(str(course.root), timeout, limits, str(course.grading / "logs"), plan))
+            initargs=(str(course.root), timeout, limits, str(course.grading / "logs"), plan,
+                      preload))
         try:
             jobs = {pool.submit(_grade_one, assignment, l, known.get(l)): l for l in batch}
             for job in as_completed(jobs):
