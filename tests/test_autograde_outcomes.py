@@ -169,10 +169,33 @@ def test_outcome_records_are_versioned_and_a_damaged_file_is_never_overwritten(c
     autograde.save_results(course, ASSIGNMENT, [autograde.GradeResult("bob", ASSIGNMENT,
                                                                       "rejected", reason="x")])
     data = json.loads(path.read_text("utf-8"))
-    assert data["version"] == 2 and set(data["outcomes"]) == {"ada", "bob"}
-    for damaged in ('{"ada": {"learner": "ada"', '{"version": 9, "outcomes": {}}'):
+    assert (data["record"], data["version"]) == ("outcomes", 2)
+    assert set(data["data"]) == {"ada", "bob"}
+    for damaged in ('{"ada": {"learner": "ada"', '{"record": "outcomes", "version": 9}',
+                    '[1, 2]'):
         path.write_text(damaged, "utf-8")
         with pytest.raises(CourseError) as error:
             autograde.save_results(course, ASSIGNMENT, [row])
         assert str(path) in str(error.value)
         assert path.read_text("utf-8") == damaged
+
+
+def test_collect_and_received_records_share_the_versioned_shape(tmp_path):
+    """Every trainer record is {record, version, data}, written atomically; older files (the
+    data alone) are read; a record of another kind or version stops with its path."""
+    import json
+
+    from ecole_ia.errors import CourseError
+    from ecole_ia.trainer import records
+
+    path = tmp_path / "status" / "a-collect.json"
+    records.write(path, "collect", {"ada": {"late_seconds": 0}})
+    assert json.loads(path.read_text("utf-8"))["record"] == "collect"
+    assert records.read(path, "collect") == {"ada": {"late_seconds": 0}}
+    legacy = tmp_path / "received.json"
+    legacy.write_text('{"source": "x.ipynb", "rejected": null}', "utf-8")
+    assert records.read(legacy, "received")["source"] == "x.ipynb"
+    with pytest.raises(CourseError) as error:
+        records.read(path, "received")
+    assert str(path) in str(error.value) and "'collect'" in str(error.value)
+    assert not list(path.parent.glob(".*.tmp"))

@@ -17,7 +17,6 @@ interrupted run keeps what it graded, and `skip_graded` grades only what is miss
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import signal
 import sys
@@ -41,6 +40,7 @@ from ..grading.messages import (LIMIT_REASONS, Failure, failure_message,  # noqa
 from ..grading.limits import Limits, apply as apply_limits
 from ..grading.repair import rebuild, stub_markers
 from ..grading import execute, sandbox
+from . import records
 
 Status = Literal["graded", "partial", "rejected"]
 
@@ -309,48 +309,17 @@ def status_file(course: Course, assignment: str) -> Path:
     return course.grading / "status" / f"{assignment}.json"
 
 
-# grading/status/<assignment>.json: {"version": 2, "outcomes": {learner: GradeResult}}.
-# Version 1 (before 2026-12) was the outcomes mapping alone; it is still read.
-STATUS_VERSION = 2
-
-
-def _read_outcomes(path: Path) -> dict[str, dict]:
-    """The outcome rows of a status file; a damaged or newer file stops with what to do,
-    rather than being overwritten (it holds grades nobody wants to lose)."""
-    if not path.is_file():
-        return {}
-    try:
-        data = json.loads(path.read_text("utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise CourseError(f"{path}: not a readable outcome file ({exc}); restore it from a "
-                          "backup, or move it away and grade again with `ecole-ia autograde "
-                          "--all`") from None
-    if isinstance(data, dict) and "version" in data:
-        if data["version"] != STATUS_VERSION or not isinstance(data.get("outcomes"), dict):
-            raise CourseError(f"{path}: outcome file version {data.get('version')!r}, this "
-                              f"ecole-ia reads version {STATUS_VERSION}: update ecole-ia")
-        return data["outcomes"]
-    if not isinstance(data, dict):
-        raise CourseError(f"{path}: expected outcomes by learner; move it away and grade "
-                          "again with `ecole-ia autograde --all`")
-    return data  # version 1
-
-
 def save_results(course: Course, assignment: str, results: list[GradeResult]) -> None:
     """Merge into grading/status/<assignment>.json (other learners' rows are kept), at once
-    for each submission as it finishes, atomically: a crash never leaves half a file."""
+    for each submission as it finishes (records.py: atomic, versioned)."""
     path = status_file(course, assignment)
-    rows = _read_outcomes(path)
+    rows = records.read(path, "outcomes")
     rows.update({r.learner: asdict(r) for r in results})
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps({"version": STATUS_VERSION, "outcomes": rows},
-                              ensure_ascii=False, indent=1), "utf-8")
-    tmp.replace(path)
+    records.write(path, "outcomes", rows)
 
 
 def load_results(course: Course, assignment: str) -> dict[str, GradeResult]:
-    rows = _read_outcomes(status_file(course, assignment))
+    rows = records.read(status_file(course, assignment), "outcomes")
     known = set(GradeResult.__dataclass_fields__)
     return {k: GradeResult(**{**{f: x for f, x in v.items() if f in known},
                               "questions": [QuestionResult(**q) for q in v["questions"]]})

@@ -16,7 +16,6 @@ trainer; its target is never opened.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import shutil
 import stat
@@ -29,6 +28,7 @@ from pathlib import Path, PurePosixPath
 from slugify import slugify
 
 from ..errors import CourseError
+from . import records
 from .roster import Learner
 
 IGNORED = {"__MACOSX", ".DS_Store", "Thumbs.db", ".ipynb_checkpoints", "desktop.ini"}
@@ -233,7 +233,7 @@ def _digest(files: dict[str, bytes]) -> str:
 def _versions(folder: Path) -> list[tuple[int, dict]]:
     result = []
     for v in sorted(folder.glob("v[0-9][0-9][0-9]")):
-        meta = json.loads((v / "received.json").read_text(encoding="utf-8"))
+        meta = records.read(v / "received.json", "received")
         result.append((int(v.name[1:]), meta))
     return result
 
@@ -349,9 +349,9 @@ def _archive(learner, entry, files, links, stamp, assignment, expected, grading,
         for name, data in (contents or {f.name: f.read_bytes() for f in files}).items():
             (folder / name).parent.mkdir(parents=True, exist_ok=True)
             (folder / name).write_bytes(data)
-        (folder / "received.json").write_text(json.dumps({
+        records.write(folder / "received.json", "received", {
             "source": entry.name, "timestamp": stamp.isoformat(), "sha256": digest,
-            "rejected": rejected, "notes": notes}, ensure_ascii=False, indent=1), "utf-8")
+            "rejected": rejected, "notes": notes})
         versions.append((item.version, {"timestamp": stamp.isoformat(), "rejected": rejected}))
     # Grade the latest gradable version in time, whatever the order of collection.
     gradable = [(datetime.fromisoformat(m["timestamp"]), v) for v, m in versions

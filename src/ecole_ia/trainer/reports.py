@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import io
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +28,7 @@ from ..grids import Grid, assignment_grid  # noqa: E402
 from ..syllabus import LEVELS, Syllabus  # noqa: E402
 from .feedback import question_titles  # noqa: E402
 from .hand_grading import PENDING, STATUS_FR, Standing, standings  # noqa: E402
+from . import records  # noqa: E402
 from .roster import Learner  # noqa: E402
 
 PASS_RATIO = 0.5  # a competency is validated at the module's level from half the points
@@ -57,8 +57,7 @@ def report_rows(course: Course, syllabus: Syllabus, roster: list[Learner],
     rows = []
     for assignment in assignments:
         now = standings(course, db_url, assignment, [l.id for l in roster])
-        path = collect_file(course, assignment)
-        collected = json.loads(path.read_text("utf-8")) if path.is_file() else {}
+        collected = records.read(collect_file(course, assignment), "collect")
         points = float(syllabus.work_for(assignment).points)
         for l in roster:
             late = collected.get(l.id, {}).get("late_seconds") or 0

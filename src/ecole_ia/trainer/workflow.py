@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from pathlib import Path
 from typing import Callable
@@ -17,6 +16,7 @@ from .autograde import GradeResult, autograde_all
 from .feedback import write_feedback
 from .hand_grading import standings
 from ..grading.limits import Limits
+from . import records
 from .reports import collect_file
 from .roster import Learner, load_roster
 
@@ -35,14 +35,13 @@ def collect(course: Course, assignment: str, export: Path,
     report = collect_mod.collect(export, assignment, roster(course), expected, course.grading, due)
     # Remember lateness for the reports (merged: earlier collections are kept).
     path = collect_file(course, assignment)
-    rows = json.loads(path.read_text("utf-8")) if path.is_file() else {}
+    rows = records.read(path, "collect")
     for c in report.collected:
         if c.new or c.learner.id not in rows:
             rows[c.learner.id] = {"version": c.graded_version, "timestamp": c.timestamp.isoformat(),
                                   "late_seconds": c.late_by.total_seconds() if c.late_by else 0,
                                   "notes": c.notes, "rejected": c.rejected}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(rows, ensure_ascii=False, indent=1), "utf-8")
+    records.write(path, "collect", rows)
     return report
 
 
@@ -52,8 +51,7 @@ def feedback(course: Course, syllabus: Syllabus, assignment: str) -> list[Path]:
     learners = {l.id: l for l in roster(course)}
     title = syllabus.work_for(assignment).title
     grid = assignment_grid(course.solutions, assignment)
-    path = collect_file(course, assignment)
-    late = json.loads(path.read_text("utf-8")) if path.is_file() else {}
+    late = records.read(collect_file(course, assignment), "collect")
     written = []
     for learner_id, now in standings(course, db_url(course), assignment).items():
         learner = learners.get(learner_id) or Learner(learner_id, learner_id, "")
