@@ -389,8 +389,7 @@ def serve_llm(*, api_key: str | None = None, failures: Sequence[str] = (),
                       retry_after=retry_after, slow_seconds=slow_seconds)
     if warm:
         warm_up()
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
+    sock = _listening_socket("127.0.0.1", 0)
     port = sock.getsockname()[1]
     server = _uvicorn_server(create_app(service), "127.0.0.1", port)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]},
@@ -409,10 +408,26 @@ def serve_llm(*, api_key: str | None = None, failures: Sequence[str] = (),
         sock.close()
 
 
+def _listening_socket(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to (host, port). IPPROTO_TCP is named explicitly: asyncio turns
+    Nagle's algorithm off (TCP_NODELAY) only on sockets that say they are TCP, and accepted
+    sockets inherit it from this one. Without it each response waits for the client's
+    delayed ACK: 45 ms per request instead of 2."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    return sock
+
+
 def run(host: str = "127.0.0.1", port: int = 8321, *, api_key: str | None = None,
         failures: Sequence[str] = (), retry_after: int = 1, slow_seconds: float = 5.0) -> None:
     """Serve in the foreground until interrupted (Ctrl+C): `ecole-ia llm serve`."""
     service = Service(api_key=api_key, failures=check_failures(failures),
                       retry_after=retry_after, slow_seconds=slow_seconds)
     warm_up()
-    _uvicorn_server(create_app(service), host, port).run()
+    sock = _listening_socket(host, port)
+    try:
+        _uvicorn_server(create_app(service), host, port).run(sockets=[sock])
+    finally:
+        sock.close()
