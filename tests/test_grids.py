@@ -68,7 +68,7 @@ def test_sync_places_one_task_cell_per_criterion_after_its_answer(tmp_path):
     """Do the criteria become task cells, in order, carrying the points, right after the
     answer (which then carries none), and is a second sync a no-op?"""
     grid = load_grid(_write_grid(tmp_path, CRITERIA))
-    result = sync(_notebook_with_written_answer(), grid, {"C17": "Développer"}, ["C17"], "x.ipynb")
+    result = sync(_notebook_with_written_answer(), grid, {"C17": "Développer"}, {"C17": 2}, "x.ipynb")
     assert result.changed and result.problems == []
     ids = [nbgrader_meta(c).get("grade_id") for c in result.notebook.cells]
     assert ids[-4:] == ["q5-analyse", "q5-chiffres", "q5-clarte", "fin"]
@@ -81,18 +81,18 @@ def test_sync_places_one_task_cell_per_criterion_after_its_answer(tmp_path):
     cells = graded_cells(result.notebook)
     assert sum(c.points for c in cells) == 4 + 3  # four tests + the grid
     assert [c.grade_id for c in cells if c.criterion] == ["q5-chiffres", "q5-clarte"]
-    again = sync(result.notebook, grid, {"C17": "Développer"}, ["C17"], "x.ipynb")
+    again = sync(result.notebook, grid, {"C17": "Développer"}, {"C17": 2}, "x.ipynb")
     assert not again.changed
 
 
 def test_sync_names_what_only_the_author_can_fix(tmp_path):
     """A task cell the grid does not list, a competency the module does not target."""
     grid = load_grid(_write_grid(tmp_path, CRITERIA))
-    placed = sync(_notebook_with_written_answer(), grid, {}, ["C17"], "s/a/a.ipynb").notebook
+    placed = sync(_notebook_with_written_answer(), grid, {}, {"C17": 2}, "s/a/a.ipynb").notebook
     shorter = load_grid(_write_grid(tmp_path, CRITERIA[:1]))
-    result = sync(placed, shorter, {}, ["C17"], "s/a/a.ipynb")
+    result = sync(placed, shorter, {}, {"C17": 2}, "s/a/a.ipynb")
     assert any("task cell 'q5-clarte'" in p and "s/a/grid.yml" in p for p in result.problems)
-    result = sync(placed, grid, {}, ["C3"], "s/a/a.ipynb")
+    result = sync(placed, grid, {}, {"C3": 2}, "s/a/a.ipynb")
     assert any("assesses C17, which the module does not target" in p for p in result.problems)
 
 

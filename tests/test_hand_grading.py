@@ -279,6 +279,17 @@ def test_a_trainer_grades_the_grid_in_formgrader_and_every_report_follows(tmp_pa
     assert (levels[CHLOE]["C12"], levels[CHLOE]["C17"]) == ("0", "0")
     html = files.html.read_text("utf-8")
     assert "À corriger par le formateur" in html and "Formgrader" in html
+    # The proofs behind those levels, and what the title still needs (C12 at level 3).
+    proofs = [(r["learner"], r["competence"], r["niveau"], r["preuves"])
+              for r in csv.DictReader(files.evidence_csv.open(encoding="utf-8"))]
+    assert proofs == [(ANA, "C12", "2", f"{ASSIGNMENT} (exercices)"),
+                      (ANA, "C17", "1", f"{ASSIGNMENT} (exercices)"),
+                      (BRUNO, "C17", "1", f"{ASSIGNMENT} (exercices)")]
+    ready = [r for r in csv.DictReader(files.certification_csv.open(encoding="utf-8"))
+             if r["learner"] == ANA]
+    assert len(ready) == 21 and not any(r["valide"] == "True" for r in ready)
+    assert {r["competence"]: r["niveau_atteint"] for r in ready}["C12"] == "2"
+    assert "Ana Dupont" in files.certification_html.read_text("utf-8")
 
     ana = (course.grading / "feedback" / ANA / ASSIGNMENT / "feedback.html").read_text("utf-8")
     assert "Note : <strong>5,5 / 7</strong>" in ana

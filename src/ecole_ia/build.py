@@ -106,7 +106,7 @@ def sync_grid(course: Course, assignment: str, write: bool) -> list[Drift]:
             is_task(c) for nb in notebooks.values() for c in nb.cells):
         return []  # nothing graded on a grid
     labels = {c.code: c.label for c in syllabus.competencies}
-    competencies = list(work.module.competencies) if work else []
+    competencies = dict(work.module.competencies) if work else {}
     problems = unplaced(grid, list(notebooks.values()), course.relative(path)) if grid else []
     changed = []
     for index, (nb_path, nb) in enumerate(notebooks.items()):

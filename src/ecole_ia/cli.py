@@ -440,7 +440,8 @@ def report_cmd(
     assignments: Annotated[Optional[list[str]], typer.Argument(help="Default: every graded one.")] = None,
     root: RootOption = None,
 ) -> None:
-    """Grades (CSV), competency levels (CSV, PNG) and one HTML report for the cohort."""
+    """Grades (CSV), competency levels with their proofs (CSV, PNG), one HTML report for the
+    cohort, and each learner's readiness for the title (certification.html)."""
     from .syllabus import load_syllabus
     from .trainer import reports, workflow
     course = _course(root)
@@ -451,6 +452,7 @@ def report_cmd(
         raise CourseError("nothing graded yet: run `ecole-ia autograde ASSIGNMENT` first")
     files = reports.write_reports(course, syllabus_, workflow.roster(course), chosen)
     out.print(f"report: {files.html}")
+    out.print(f"certification readiness (per learner, block and exam): {files.certification_html}")
     _print_hand_grading(course, files.pending, files.to_grade_csv)
 
 

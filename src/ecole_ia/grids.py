@@ -21,6 +21,23 @@ the same data, and `sync` tells the tests when a notebook and its grid disagree.
       levels:                   # from 0 up; the highest is the criterion's points
         - {points: 0, description: Aucun chiffre, ou des chiffres sans comparaison.}
         - {points: 1, description: Les traitements et contaminations, comparés à une autre règle.}
+
+A criterion can also record the **level of its competency** the learner reached (the school's
+levels: 1 imitate, 2 adapt, 3 transpose): its levels then say which one each validates,
+
+    - id: niveau-c12
+      answer: q9-rapport
+      competency: C12
+      title: Niveau atteint en C12
+      levels:
+        - {points: 0, description: Compétence non démontrée.}
+        - {points: 1, validates: 1, description: Reproduit la démarche de la leçon.}
+        - {points: 2, validates: 2, description: L'adapte à un cas voisin.}
+        - {points: 3, validates: 3, description: La transpose seule à un cas nouveau.}
+
+and the trainer records the level by scoring the criterion in formgrader. The competency
+reports (trainer/reports.py) then use that level instead of the half-the-points rule. A
+criterion validates at most the level the syllabus gives the competency in the module.
 """
 
 from __future__ import annotations
@@ -28,6 +45,7 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import yaml
 from nbformat import NotebookNode
@@ -45,6 +63,7 @@ class Level(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     points: float = Field(ge=0)
     description: str = Field(min_length=3)
+    validates: Literal[1, 2, 3] | None = None  # the competency level this level proves
 
 
 class Criterion(BaseModel):
@@ -62,7 +81,26 @@ class Criterion(BaseModel):
             raise ValueError("the first level must be worth 0 points (what earns nothing)")
         if any(b <= a for a, b in zip(points, points[1:])):
             raise ValueError(f"levels must be listed from 0 up, each worth more: {points}")
+        proves = [level.validates or 0 for level in self.levels]
+        if self.records_level:
+            if proves[0]:
+                raise ValueError("the first level (0 points) cannot validate the competency")
+            if any(b < a for a, b in zip(proves, proves[1:])):
+                raise ValueError(f"`validates` must not go down as the levels climb: {proves}")
         return self
+
+    @property
+    def records_level(self) -> bool:
+        """Does the trainer record the competency's level with this criterion?"""
+        return any(level.validates for level in self.levels)
+
+    @property
+    def highest_validated(self) -> int:
+        return max((level.validates or 0 for level in self.levels), default=0)
+
+    def validated_level(self, score: float) -> int:
+        """The competency level a score proves (0: none); only for `records_level`."""
+        return self.level_for(score).validates or 0  # never lower above: see the validator
 
     @property
     def points(self) -> float:
@@ -137,12 +175,18 @@ def _points_fr(points: float) -> str:
 
 def criterion_markdown(criterion: Criterion, competency_label: str) -> str:
     """What the learner reads under their answer, and the trainer scores in formgrader."""
+    heading = (f"**Critère noté par le formateur : {criterion.title}** "
+               f"({_points_fr(criterion.points)}, compétence {criterion.competency} — "
+               f"{competency_label})\n\n")
+    if criterion.records_level:
+        rows = "\n".join(
+            f"| {_points_fr(level.points)} | "
+            f"{f'niveau {level.validates}' if level.validates else 'non validée'} | "
+            f"{level.description.strip()} |" for level in reversed(criterion.levels))
+        return heading + f"| Note | Compétence | Ce qui est attendu |\n|---|---|---|\n{rows}"
     rows = "\n".join(f"| {_points_fr(level.points)} | {level.description.strip()} |"
                      for level in reversed(criterion.levels))
-    return (f"**Critère noté par le formateur : {criterion.title}** "
-            f"({_points_fr(criterion.points)}, compétence {criterion.competency} — "
-            f"{competency_label})\n\n"
-            f"| Note | Ce qui est attendu |\n|---|---|\n{rows}")
+    return heading + f"| Note | Ce qui est attendu |\n|---|---|\n{rows}"
 
 
 def _task_metadata(criterion: Criterion) -> dict:
@@ -168,7 +212,7 @@ class Sync:
 
 
 def sync(nb: NotebookNode, grid: Grid | None, labels: dict[str, str],
-         module_competencies: list[str], where: str) -> Sync:
+         module_competencies: dict[str, int], where: str) -> Sync:
     """Place one task cell per criterion right after its answer, in the grid's order, with
     the grid's text and points; the answer cells judged by a grid carry no points. Only the
     criteria whose answer is in this notebook are placed (an assignment may have several).
@@ -188,7 +232,12 @@ def sync(nb: NotebookNode, grid: Grid | None, labels: dict[str, str],
     for c in criteria:
         if c.competency not in module_competencies:
             problems.append(f"{grid_where}: criterion {c.id!r} assesses {c.competency}, which "
-                            f"the module does not target (syllabus: {module_competencies})")
+                            f"the module does not target (syllabus: {sorted(module_competencies)})")
+        elif c.highest_validated > module_competencies[c.competency]:
+            problems.append(
+                f"{grid_where}: criterion {c.id!r} validates {c.competency} up to level "
+                f"{c.highest_validated}, but the module targets it at level "
+                f"{module_competencies[c.competency]} (syllabus); lower `validates`")
     if problems:
         return Sync(nb, False, problems)
 

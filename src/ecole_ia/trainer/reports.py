@@ -1,6 +1,7 @@
 """Reports: grades per learner and assignment (CSV), competency levels per learner and for
-the cohort (from the syllabus's competency tags and the grids' criteria), what still needs
-hand grading, PNG plots and one self-contained HTML page.
+the cohort (from the syllabus's competency tags and the grids' criteria) with the work that
+proves each, what still needs hand grading, PNG plots, one self-contained HTML page, and
+the certification readiness (readiness.py).
 
 Every row carries a status — graded, partly graded, waiting for the trainer, rejected, not
 submitted — with its reason: a submission that could not be graded is never a silent zero,
@@ -47,6 +48,7 @@ class Row:
     points: float          # the syllabus's points for the assignment
     standing: Standing
     late: bool
+    submitted: str = ""    # when it was handed in (ISO), from the collect record
 
 
 def report_rows(course: Course, syllabus: Syllabus, roster: list[Learner],
@@ -60,8 +62,9 @@ def report_rows(course: Course, syllabus: Syllabus, roster: list[Learner],
         collected = records.read(collect_file(course, assignment), "collect")
         points = float(syllabus.work_for(assignment).points)
         for l in roster:
-            late = collected.get(l.id, {}).get("late_seconds") or 0
-            rows.append(Row(l, assignment, points, now[l.id], bool(late)))
+            entry = collected.get(l.id, {})
+            rows.append(Row(l, assignment, points, now[l.id], bool(entry.get("late_seconds")),
+                            entry.get("timestamp") or ""))
     return rows
 
 
@@ -119,37 +122,99 @@ def pending_table(course: Course, rows: list[Row],
 def validated(row: Row, competencies: dict[str, int], grid: Grid | None) -> dict[str, int]:
     """Competency -> level this row validates. Nothing unless the deliverable is graded
     (nothing pending, nothing rejected or partly graded) and on time (the school's rule).
-    A competency the grid's criteria assess is judged on those criteria alone (at least
-    half their points); any other one on the whole assignment (at least half the points)."""
+    A competency whose level the trainer records on a criterion (`validates` in the grid)
+    gets that level; one the grid's other criteria assess is judged on those criteria alone
+    (at least half their points, for the module's level); any other one on the whole
+    assignment (at least half the points)."""
     if row.standing.status != "graded" or row.late:
         return {}
     found = {}
     for code, level in competencies.items():
         criteria = [c for c in grid.criteria if c.competency == code] if grid else []
-        if criteria:
+        recorded = [c for c in criteria if c.records_level]
+        if recorded:
+            reached = min(level, max(c.validated_level(row.standing.score_of(c.id))
+                                     for c in recorded))
+        elif criteria:
             score = sum(row.standing.score_of(c.id) for c in criteria)
-            ok = score >= PASS_RATIO * sum(c.points for c in criteria)
+            reached = level if score >= PASS_RATIO * sum(c.points for c in criteria) else 0
         else:
-            ok = row.standing.score >= PASS_RATIO * row.points
-        if ok:
-            found[code] = level
+            reached = level if row.standing.score >= PASS_RATIO * row.points else 0
+        if reached:
+            found[code] = reached
     return found
+
+
+@dataclass(frozen=True)
+class Proof:
+    """One piece of evidence: `learner` showed `competency` at `level` in `assignment`."""
+
+    learner: str
+    competency: str
+    level: int
+    assignment: str
+    kind: str              # the work's kind in the syllabus: exercises or brief
+    submitted: str         # when it was handed in (ISO), "" when unknown
+
+
+def proofs(rows: list[Row], syllabus: Syllabus, grids: dict[str, Grid | None]) -> list[Proof]:
+    """Every competency each graded, on-time submission validates."""
+    found = []
+    for row in rows:
+        work = syllabus.work_for(row.assignment)
+        for code, level in validated(row, work.module.competencies,
+                                     grids.get(row.assignment)).items():
+            found.append(Proof(row.learner.id, code, level, row.assignment, work.kind,
+                               row.submitted))
+    return found
+
+
+def _by_competency(codes) -> list[str]:
+    return sorted(set(codes), key=lambda c: int(c[1:]))
 
 
 def competency_levels(rows: list[Row], syllabus: Syllabus,
                       grids: dict[str, Grid | None]) -> pd.DataFrame:
     """Learner × competency: the highest level validated (0: not validated yet)."""
     assignments = sorted({r.assignment for r in rows})
-    codes = sorted({c for a in assignments
-                    for c in syllabus.module_for_assignment(a).competencies},
-                   key=lambda c: int(c[1:]))
+    codes = _by_competency(c for a in assignments
+                           for c in syllabus.module_for_assignment(a).competencies)
     table = pd.DataFrame(0, index=sorted({r.learner.id for r in rows}), columns=codes)
-    for row in rows:
-        module = syllabus.module_for_assignment(row.assignment)
-        for code, level in validated(row, module.competencies, grids.get(row.assignment)).items():
-            table.loc[row.learner.id, code] = max(table.loc[row.learner.id, code], level)
+    for proof in proofs(rows, syllabus, grids):
+        table.loc[proof.learner, proof.competency] = max(
+            table.loc[proof.learner, proof.competency], proof.level)
     table.index.name = "learner"
     return table
+
+
+def _proof_fr(proof: Proof) -> str:
+    kind = {"brief": "brief", "exercises": "exercices"}.get(proof.kind, proof.kind)
+    when = f", rendu le {proof.submitted[:10]}" if proof.submitted else ""
+    return f"{proof.assignment} ({kind}{when})"
+
+
+def evidence_table(rows: list[Row], syllabus: Syllabus,
+                   grids: dict[str, Grid | None]) -> pd.DataFrame:
+    """competences_preuves.csv: per learner and competency validated, the highest level and
+    the work that proves it (every assignment that reached that level, oldest first)."""
+    best: dict[tuple[str, str], list[Proof]] = {}
+    for proof in proofs(rows, syllabus, grids):
+        held = best.setdefault((proof.learner, proof.competency), [])
+        if not held or proof.level > held[0].level:
+            held[:] = [proof]
+        elif proof.level == held[0].level:
+            held.append(proof)
+    learners = {r.learner.id: r.learner for r in rows}
+    table = []
+    for (learner, code), held in sorted(best.items(), key=lambda kv: (kv[0][0], int(kv[0][1][1:]))):
+        held.sort(key=lambda p: (p.submitted or "9999", p.assignment))
+        person = learners[learner]
+        table.append({"learner": learner, "prenom": person.first_name, "nom": person.last_name,
+                      "competence": code, "libelle": syllabus.competency(code).label,
+                      "niveau": held[0].level, "preuves": " ; ".join(map(_proof_fr, held)),
+                      "premiere_date": held[0].submitted[:10]})
+    return pd.DataFrame(table, columns=["learner", "prenom", "nom", "competence", "libelle",
+                                        "niveau", "preuves", "premiere_date"])
 
 
 def _png(fig) -> bytes:
@@ -190,6 +255,9 @@ class ReportFiles:
     distribution_png: Path
     html: Path
     to_grade_csv: Path
+    evidence_csv: Path      # per learner and competency: highest level and its proof
+    certification_csv: Path  # readiness for the title, per learner, block and exam
+    certification_html: Path
     # assignment -> learners whose submission still waits for a trainer (in roster order)
     pending: dict[str, list[str]] = field(default_factory=dict)
 
@@ -204,8 +272,14 @@ def write_reports(course: Course, syllabus: Syllabus, roster: list[Learner],
     grades = grades_table(course, syllabus, roster, assignments, rows)
     levels = competency_levels(rows, syllabus, grids)
     to_grade = pending_table(course, rows, grids)
+    from .readiness import readiness_table, write_readiness  # it reads this module's proofs
+
+    readiness = write_readiness(readiness_table(rows, syllabus, grids), syllabus.program, dest)
     files = ReportFiles(dest / "notes.csv", dest / "competences.csv", dest / "competences.png",
-                        dest / "distribution.png", dest / "rapport.html", dest / "a_corriger.csv")
+                        dest / "distribution.png", dest / "rapport.html", dest / "a_corriger.csv",
+                        dest / "competences_preuves.csv", readiness.csv, readiness.html)
+    evidence = evidence_table(rows, syllabus, grids)
+    evidence.to_csv(files.evidence_csv, index=False)
     for row in rows:
         if row.standing.status == PENDING:
             files.pending.setdefault(row.assignment, []).append(row.learner.id)
@@ -228,6 +302,7 @@ def write_reports(course: Course, syllabus: Syllabus, roster: list[Learner],
         waiting={a: w for a, w in waiting.items() if w},
         graded_by_grid=[a for a in assignments if grids[a]],
         cohort=cohort, competencies={c.code: c.label for c in syllabus.competencies},
+        evidence=evidence.to_dict("records"),
         heatmap=base64.b64encode(heat).decode(), distribution=base64.b64encode(dist).decode(),
     ), encoding="utf-8")
     return files
