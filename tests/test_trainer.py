@@ -174,6 +174,13 @@ def test_reports_never_hide_an_ungraded_submission(cycle):
     assert levels.loc["karim-benali", "C17"] == 0           # late: validates nothing
     assert files.heatmap_png.read_bytes()[:4] == b"\x89PNG"
     assert "non rendu" in files.html.read_text("utf-8")
+    # The proof of a level names the work and the day it was handed in (the export's time).
+    proofs = pd.read_csv(files.evidence_csv)
+    assert proofs[["learner", "competence", "niveau", "preuves"]].values.tolist() == [
+        ["helene-d-almeida", "C17", 1, f"{ASSIGNMENT} (exercices, rendu le 2026-11-26)"]]
+    ready = pd.read_csv(files.certification_csv)
+    assert len(ready) == 5 * 21 and not ready["valide"].any()  # nobody at level 3 yet
+    assert "Inès Nguyen" in files.certification_html.read_text("utf-8")
 
 
 @pytest.mark.slow
