@@ -10,13 +10,15 @@
 
 Modules: `text` (normalisation, tokens), `intents` (TF-IDF + logistic regression with a
 threshold), `entities` (dates, times, numbers, rooms, e-mail addresses), `dialogue` (the
-state machine), `faq` (retrieval in the saved FAQ page), `bot` (`Alienor`, sessions).
+state machine), `faq` (retrieval in the saved FAQ page), `llm_mode` (answers by an LLM
+from the retrieved FAQ entries, with the local path as fallback), `bot` (`Alienor`, sessions).
 """
 
 from .bot import Alienor, SessionStore
 from .dialogue import DialogueManager, DialogueState, Reply
 from .faq import FaqIndex
 from .intents import IntentClassifier, IntentPrediction
+from .llm_mode import LlmAnswer, LlmSettings, RagAnswerer
 
 __all__ = ["Alienor", "DialogueManager", "DialogueState", "FaqIndex", "IntentClassifier",
-           "IntentPrediction", "Reply", "SessionStore"]
+           "IntentPrediction", "LlmAnswer", "LlmSettings", "RagAnswerer", "Reply", "SessionStore"]

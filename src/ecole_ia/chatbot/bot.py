@@ -23,6 +23,7 @@ from .dialogue import DialogueManager, DialogueState, Reply
 from .entities import ROOMS
 from .faq import FaqIndex
 from .intents import IntentClassifier
+from .llm_mode import LlmSettings, RagAnswerer
 from .text import MAX_MESSAGE_LENGTH, truncate
 
 TOO_LONG = ("Votre message est très long : je n'en ai lu que le début "
@@ -62,13 +63,20 @@ class Alienor:
     `classifier` defaults to one trained on the whole corpus, `faq` to the school's FAQ page;
     pass your own (already trained) to share them between bots or to test. `reply` never
     raises on a message: an empty, very long or word-less message gets a polite answer.
+    With `llm` (an `openai.OpenAI` client), questions are answered by the model from the FAQ
+    entries retrieved for them (llm_mode.py), and by the local path when it cannot.
     """
 
     def __init__(self, classifier: IntentClassifier | None = None, faq: FaqIndex | None = None,
-                 rooms=ROOMS, max_misunderstandings: int = 2):
+                 rooms=ROOMS, max_misunderstandings: int = 2, llm=None,
+                 llm_settings: LlmSettings | None = None):
         self.classifier = classifier if classifier is not None else IntentClassifier.from_corpus()
         self.faq = faq if faq is not None else FaqIndex.from_html()
-        self.manager = DialogueManager(self.classifier, self.faq, rooms, max_misunderstandings)
+        # LLM + RAG mode: `llm` is an openai.OpenAI client (the local service's, or a
+        # provider's); questions go to the model first, the local path is the fallback.
+        self.rag = RagAnswerer(llm, self.faq, llm_settings) if llm is not None else None
+        self.manager = DialogueManager(self.classifier, self.faq, rooms, max_misunderstandings,
+                                       rag=self.rag)
         self.sessions = SessionStore()
 
     def reply(self, text: str | None, session_id: str = "default",

@@ -26,8 +26,10 @@ Steps (cb-05's French names in brackets): "waiting" (attente), "filling" (rempli
    e. a known intent (a change of subject, "merci !"): handled as a new request;
 5. a new request: an action ("réserver" in the message; an absence or an attestation
    request stated rather than asked, with a confidence of at least ACTION_CONFIDENCE)
-   starts filling its slots; a known intent gets its
-   answer from the FAQ section it is linked to; otherwise the FAQ is searched;
+   starts filling its slots; a greeting or thanks gets its fixed text; in the LLM mode
+   (`rag`, llm_mode.py) a question goes to the model with the FAQ entries retrieved for
+   it; without it, or when the model cannot answer, a known intent gets its answer from
+   the FAQ section it is linked to; otherwise the FAQ is searched;
 6. anything else is a misunderstanding: Aliénor says so and asks again; at the
    `max_misunderstandings`-th in a row she hands over to a human. Any understood message
    sets the counter back to 0.
@@ -36,6 +38,7 @@ Steps (cb-05's French names in brackets): "waiting" (attente), "filling" (rempli
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime
 import re
 from dataclasses import dataclass, field
@@ -43,6 +46,7 @@ from dataclasses import dataclass, field
 from .entities import ROOMS, extract_entities
 from .faq import FaqAnswer, FaqIndex, format_answer
 from .intents import IntentClassifier, IntentPrediction
+from .llm_mode import CITATION, LlmAnswer, RagAnswerer
 from .text import has_words, is_question, normalize, tokenize
 
 WAITING, FILLING, CONFIRMING, DONE, HUMAN = "waiting", "filling", "confirming", "done", "human"
@@ -127,7 +131,10 @@ class Reply:
       a slot value, a yes or no, a cancellation, the booking keyword; 0.0 without words);
     - `slots`: the slots known after this turn (a copy);
     - `sources`: the FAQ anchors the text comes from, best first; `source` is the first;
-    - `step`: the dialogue step after this turn.
+    - `step`: the dialogue step after this turn;
+    - `origin`: "llm" when the LLM mode wrote the text (llm_mode.py), else "local";
+    - `fallback`: why the LLM mode did not answer a question the local path answered
+      ("unavailable: HTTP 503", "unknown", "weak_retrieval"), "" otherwise.
     """
 
     text: str
@@ -136,10 +143,19 @@ class Reply:
     slots: dict[str, object] = field(default_factory=dict)
     sources: tuple[str, ...] = ()
     step: str = WAITING
+    origin: str = "local"
+    fallback: str = ""
 
     @property
     def source(self) -> str | None:
         return self.sources[0] if self.sources else None
+
+
+def llm_text(found: LlmAnswer) -> str:
+    """The model's answer with its [n] markers replaced by the FAQ sections they cite, in
+    the bot's usual form, since a user never sees the numbered documents."""
+    text = re.sub(r"\s+([.,;:!?])", r"\1", CITATION.sub("", found.text)).strip()
+    return f"{text} (Source : FAQ, section " + ", ".join(f"#{s}" for s in found.sources) + ")"
 
 
 def describe_date(date: datetime.date) -> str:
@@ -205,11 +221,12 @@ class DialogueManager:
     """The rules of the conversation; one manager serves any number of states (sessions)."""
 
     def __init__(self, classifier: IntentClassifier, faq: FaqIndex | None = None,
-                 rooms=ROOMS, max_misunderstandings: int = 2):
+                 rooms=ROOMS, max_misunderstandings: int = 2, rag: RagAnswerer | None = None):
         if max_misunderstandings < 1:
             raise ValueError("max_misunderstandings must be at least 1")
         self.classifier = classifier
         self.faq = faq
+        self.rag = rag  # the LLM mode: questions go to the model first (llm_mode.py)
         self.rooms = tuple(rooms)
         self.max_misunderstandings = max_misunderstandings
 
@@ -294,6 +311,22 @@ class DialogueManager:
         if prediction.intent in FIXED_TEXTS:
             return fresh, self._reply(fresh, FIXED_TEXTS[prediction.intent],
                                       intent=prediction.intent, confidence=prediction.confidence)
+        if self.rag is None:
+            return self._local_answer(fresh, message, prediction)
+        linked = SECTION_OF_INTENT.get(prediction.intent) if self.faq is not None else None
+        found = self.rag.answer(message, (linked,) if linked else ())
+        if found.answered:
+            return fresh, dataclasses.replace(
+                self._reply(fresh, llm_text(found), intent=prediction.intent,
+                            confidence=prediction.confidence, sources=found.sources),
+                origin="llm")
+        outcome = self._local_answer(fresh, message, prediction)
+        why = found.status + (f": {found.error}" if found.error else "")
+        return None if outcome is None else (outcome[0], dataclasses.replace(outcome[1],
+                                                                              fallback=why))
+
+    def _local_answer(self, fresh: DialogueState, message: str, prediction: IntentPrediction):
+        """A question answered without the model: the intent's FAQ section, else a search."""
         if prediction.intent is not None:
             text, sources = self._section_answer(prediction.intent)
             return fresh, self._reply(fresh, text, intent=prediction.intent,
