@@ -36,6 +36,11 @@ def _env() -> dict[str, str]:
     env["VIRTUAL_ENV"] = str(VENV)
     env.setdefault("PYTHONHASHSEED", "0")  # deterministic set/dict order in notebooks
     env.setdefault("MPLBACKEND", "Agg")    # no screen on CI
+    # Both jobs run several kernels and workers at once on shared cores: one thread per
+    # numerical library (OpenBLAS's idle threads spin; same rule as grading kernels, see
+    # src/ecole_ia/grading/limits.py). The lessons' stored outputs do not change.
+    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        env.setdefault(name, "1")
     # The hostile-corpus tests fail (instead of skipping) where the grading sandbox is
     # missing; ECOLE_IA_REQUIRE_SANDBOX=0 runs the suite on a machine that cannot have it.
     env.setdefault("ECOLE_IA_REQUIRE_SANDBOX", "1")

@@ -35,7 +35,7 @@ from nbgrader.preprocessors import Execute
 from traitlets import Bool, Integer, Unicode
 
 from . import sandbox
-from .limits import Limits, kernel_environment
+from .limits import SINGLE_THREADED, Limits, kernel_environment
 from .messages import (KERNEL_DEATH_ERROR, NOTEBOOK_TIMEOUT_ERROR, OUTPUT_LIMIT_ERROR,
                        TAMPER_ERROR)
 from .sandbox import LAUNCHER
@@ -109,7 +109,7 @@ class Zygote:
         self.process = subprocess.Popen(
             [sys.executable, str(Path(sandbox.__file__).resolve()), "--zygote",
              str(theirs.fileno()), json.dumps(list(preload))], pass_fds=[theirs.fileno()],
-            stdin=subprocess.DEVNULL)
+            stdin=subprocess.DEVNULL, env={**os.environ, **SINGLE_THREADED})
         theirs.close()
         self._channel, self._lock = ours, threading.Lock()
         self._replies: list[dict] = []
