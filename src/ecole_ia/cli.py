@@ -161,6 +161,25 @@ def build_cmd(
                           + "\nRun `ecole-ia build` and commit the result.")
 
 
+@app.command("site")
+def site_cmd(
+    dest: Annotated[Optional[Path], typer.Option(
+        "--dest", help="Where to build (default: build/site/ in the course).")] = None,
+    root: RootOption = None,
+) -> None:
+    """Build the curriculum as a static website ordered by the syllabus; print its index."""
+    from . import site as site_lib
+    from .syllabus import load_syllabus
+    course = _course(root)
+    folder = (dest or course.root / "build" / "site").resolve()
+    out.print(f"building the site in {folder} (Sphinx + MyST-NB, about half a minute)…")
+    index = site_lib.build(course, load_syllabus(course), folder)
+    broken = site_lib.broken_links(index.parent)
+    if broken:
+        raise CourseError("the site has broken links:\n" + "\n".join(f"- {b}" for b in broken))
+    out.print(f"[bold green]site:[/] {index}")
+
+
 @app.command()
 def fmt(
     paths: Annotated[Optional[list[Path]], typer.Argument(
