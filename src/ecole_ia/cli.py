@@ -540,7 +540,9 @@ def demo(
     pages = workflow.feedback(course, syllabus_, assignment)
     out.print(f"5. feedback: {len(pages)} pages, e.g. {pages[0]}")
     files = reports.write_reports(course, syllabus_, workflow.roster(course), [assignment])
-    out.print(f"6. reports: {files.csv}, {files.competencies_csv}, {files.heatmap_png}")
+    out.print(f"6. reports: {files.csv}, {files.competencies_csv}, {files.heatmap_png}, "
+              f"{files.evidence_csv}")
+    out.print(f"   certification readiness per learner: {files.certification_html}")
     out.print(f"[bold green]Open the report:[/] {files.html}")
 
 
