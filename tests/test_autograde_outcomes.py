@@ -199,3 +199,23 @@ def test_collect_and_received_records_share_the_versioned_shape(tmp_path):
         records.read(path, "received")
     assert str(path) in str(error.value) and "'collect'" in str(error.value)
     assert not list(path.parent.glob(".*.tmp"))
+
+
+@pytest.mark.slow
+def test_a_warning_in_correct_code_costs_no_point(course):
+    """nbgrader alone gives 0 to a test cell that wrote on stderr: a correct answer whose
+    library warns (pandas' FutureWarning) would lose the question while `ecole-ia check`
+    says it passes. Only a failing test costs points; a wrong answer still does."""
+    warns = ("import warnings\n\ndef carre(x):\n"
+             "    warnings.warn('bientôt obsolète', FutureWarning)\n    return x * x\n")
+    wrong = ("import sys\n\ndef somme(valeurs):\n    print('trace', file=sys.stderr)\n"
+             "    return 0\n")
+    release.register(course, ASSIGNMENT)
+    _submit(course, "prudente", fill_answers(_full(course), {"q1-reponse": warns,
+                                                              "q2-reponse": wrong}))
+    [result] = autograde.autograde_all(course, ASSIGNMENT, ["prudente"], workers=1,
+                                       timeout=20, isolate=False)
+    scores = {q.grade_id: q.score for q in result.questions}
+    assert scores.get("q1-tests") == 1, result  # warned, correct: full marks
+    assert scores["q2-tests"] == 0, result  # wrong (and printing on stderr): no mark
+    assert result.score == 3

@@ -390,6 +390,16 @@ def _ok(reply: dict | None) -> bool:
 incidents: list[tuple[str, str]] = []
 
 
+def _stderr_as_text(cell) -> None:
+    """nbgrader scores a graded cell 0 when it wrote anything on stderr (`determine_grade`):
+    a FutureWarning that pandas raises inside a learner's correct code would cost the
+    question, while `ecole-ia check` (errors only) says it passes. Only a raised error fails
+    a test; the warning's text stays in the cell, as plain output."""
+    for output in cell.get("outputs", []):
+        if output.get("output_type") == "stream" and output.get("name") == "stderr":
+            output["name"] = "stdout"
+
+
 def _cell_label(cell, index: int) -> str:
     grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
     return f"« {grade_id} »" if grade_id else f"n° {index + 1}"
@@ -510,7 +520,10 @@ class GuardedExecute(Execute):
                     evalue="le noyau a été modifié pour empêcher les tests de s'exécuter : "
                            "cette question n'est pas notée")]
                 return cell, self.resources
-        return super().preprocess_cell(cell, resources, index)
+        cell, resources = super().preprocess_cell(cell, resources, index)
+        if meta.get("grade"):
+            _stderr_as_text(cell)
+        return cell, resources
 
     def _run_hidden(self, code: str, expressions: dict | None = None):
         """Execute `code` in the kernel without output, history or a cell of its own."""
