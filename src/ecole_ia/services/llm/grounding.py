@@ -41,6 +41,7 @@ SENTENCE = re.compile(r"[^.!?…\n]+(?:[.!?…]+|$)")
 INJECTION = re.compile(
     r"(?:ignore[rsz]?|oublie[rsz]?|ne tiens pas compte d[eu']s?|disregard|forget)\s+"
     r"(?:toutes\s+|tout\s+|all\s+)?(?:les\s+|tes\s+|vos\s+|mes\s+|ces\s+|the\s+|your\s+)?"
+    r"(?:(?:previous|prior|earlier|above)\s+)?"  # English puts the adjective first
     r"(?:instructions?|consignes?|règles?|regles?|directives?)"
     r"(?:\s+(?:précédentes|precedentes|ci-dessus|antérieures|anterieures|previous|above|"
     r"prior|du système|du systeme|système|systeme))?"
