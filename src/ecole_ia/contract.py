@@ -566,7 +566,6 @@ KNOWN_LESSON_OVERLAP = {
     "cb-04-entites-slots": 0.83, "ds-11-projet-mildiou": 0.46,
     "cb-05-gestion-dialogue": 1.0, "cb-06-faq-recherche": 0.84,
     "cb-07-evaluation-chatbot": 0.61, "cb-08-api-chatbot": 0.88,
-    "cb-09-services-ia-heberges": 0.56,
 }
 
 
