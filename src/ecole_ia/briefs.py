@@ -28,7 +28,7 @@ def frame_markdown(work: Work, grid: Grid | None, labels: dict[str, str],
                    autograded: float) -> str:
     """The frame of a brief, in French, as the learner reads it."""
     days = work.module.brief.days
-    day_text = f"{days:g}".replace(".", ",") + (" jours" if days > 1 else " jour")
+    day_text = f"{days:g}".replace(".", ",") + (" jours" if days >= 2 else " jour")  # 1,5 jour
     hours = f"{days * 7:g}".replace(".", ",")  # a school day is 7 hours
     competencies = "\n".join(
         f"| {code} | {labels.get(code, '')} | {level} ({LEVELS[level]}) |"

@@ -170,7 +170,7 @@ def assignment_grid(solutions: Path, assignment: str) -> Grid | None:
 
 def _points_fr(points: float) -> str:
     text = f"{points:g}".replace(".", ",")
-    return f"{text} point" + ("s" if points > 1 else "")
+    return f"{text} point" + ("s" if points >= 2 else "")  # French: plural from 2
 
 
 def criterion_markdown(criterion: Criterion, competency_label: str) -> str:
