@@ -501,3 +501,73 @@ def test_importing_the_package_loads_no_server():
     loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                             check=True).stdout.strip()
     assert loaded == "[]"
+
+
+# -- `ecole-ia llm serve`, the command a learner's app talks to -------------------------
+
+
+@pytest.mark.slow
+def test_the_llm_serve_command_answers_the_official_client():
+    """The command-line service (not the in-process one): chat, streaming, structured
+    output, tools, embeddings and a scripted error, with the official client; Ctrl+C stops
+    it."""
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from pydantic import BaseModel
+
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    server = subprocess.Popen(
+        [str(Path(sys.executable).with_name("ecole-ia")), "llm", "serve", "--port", str(port),
+         "--api-key", "cle-du-test", "--fail", "rate_limit", "--retry-after", "2"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        client = openai.OpenAI(base_url=f"http://127.0.0.1:{port}/v1", api_key="cle-du-test",
+                               max_retries=0, timeout=30)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                client.models.list()
+                break
+            except openai.APIConnectionError:
+                assert server.poll() is None, server.stdout.read()
+                assert time.monotonic() < deadline, "ecole-ia llm serve did not start"
+                time.sleep(0.2)
+        with pytest.raises(openai.RateLimitError) as refused:  # the scripted incident
+            ask(client, HOURS)
+        assert refused.value.response.headers["retry-after"] == "2"
+        answer = ask(client, HOURS, temperature=0).choices[0].message.content
+        assert "9 h" in answer
+        streamed = "".join(chunk.choices[0].delta.content or "" for chunk in ask(
+            client, HOURS, temperature=0, stream=True) if chunk.choices)
+        assert streamed == answer
+
+        class Salle(BaseModel):
+            salle: str
+            personnes: int
+
+        parsed = client.beta.chat.completions.parse(
+            model=CHAT, response_format=Salle,
+            messages=[{"role": "user", "content": "La salle B12 pour 6 personnes"}])
+        assert parsed.choices[0].message.parsed == Salle(salle="B12", personnes=6)
+        call = ask(client, "Peux-tu réserver la salle B12 le 12/03/2026 à 14h30 pour 6 "
+                   "personnes ?", tools=[BOOKING]).choices[0].message.tool_calls[0]
+        assert call.function.name == "reserver_salle"
+        vectors = client.embeddings.create(model=EMBED, input=["bonjour", "au revoir"])
+        assert len(vectors.data) == 2 and len(vectors.data[0].embedding) == 256
+        with pytest.raises(openai.AuthenticationError):
+            openai.OpenAI(base_url=f"http://127.0.0.1:{port}/v1", api_key="autre",
+                          max_retries=0).models.list()
+    finally:
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            raise
+    assert server.returncode is not None
