@@ -67,7 +67,7 @@ class PrevisionParVariation:
     variation prévue."""
 
     def __init__(self, graine=0):
-        self.foret = RandomForestRegressor(n_estimators=40, min_samples_leaf=20,
+        self.foret = RandomForestRegressor(n_estimators=15, min_samples_leaf=20,
                                            max_features=0.6, random_state=graine)
 
     def fit(self, X, y):

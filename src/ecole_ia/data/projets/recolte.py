@@ -75,5 +75,5 @@ def preparer(fiches, parcelles):
 def entrainer(X, y, graine=0):
     """Entraîne la forêt aléatoire du projet sur X (les colonnes VARIABLES) et y (le
     rendement) ; `graine` fixe son hasard. Renvoie le modèle entraîné."""
-    modele = RandomForestRegressor(n_estimators=30, min_samples_leaf=3, random_state=graine)
+    modele = RandomForestRegressor(n_estimators=15, min_samples_leaf=3, random_state=graine)
     return modele.fit(X, y)
