@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import datetime
+import time
 
 import pytest
 
@@ -550,6 +551,12 @@ def test_when_the_service_fails_the_local_path_answers(llm_bot, llm, incident, e
         reply = llm_bot.reply("À quelle heure commencent les cours ?", today=MONDAY)
     finally:
         llm.service.api_key = key
+    # The service logs a request the client gave up on (timeout) only when it would have
+    # answered (slow_seconds later): wait for it, or it lands in the next test's log.
+    deadline = time.monotonic() + 10
+    while not llm.service.log and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(llm.service.log) == 1, llm.service.log
     assert (reply.origin, reply.fallback, reply.source) == ("local", expected, "horaires")
     assert "(Source : FAQ, section #horaires)" in reply.text
 
