@@ -17,10 +17,9 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from ..grids import Grid
 from ..syllabus import Syllabus
-from .reports import Row, _proof_fr, proofs
+from .reports import KIND_FR, Row, proof_fr, proofs
 
 CERTIFYING_LEVEL = 3  # the level the jury expects for every competency of the title
-KIND_FR = {"brief": "brief", "exercises": "exercices"}
 
 
 def where_to_prove(syllabus: Syllabus, code: str) -> list[str]:
@@ -69,7 +68,7 @@ def readiness_table(rows: list[Row], syllabus: Syllabus,
                 "bloc": competency.block, "epreuve": competency.exam,
                 "competence": competency.code, "libelle": competency.label,
                 "niveau_atteint": best, "valide": bool(certifying),
-                "preuves": " ; ".join(map(_proof_fr, certifying)),
+                "preuves": " ; ".join(map(proof_fr, certifying)),
                 "pour_valider": "" if certifying else
                 " ; ".join(where_to_prove(syllabus, competency.code)),
             })

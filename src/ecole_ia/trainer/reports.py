@@ -187,8 +187,12 @@ def competency_levels(rows: list[Row], syllabus: Syllabus,
     return table
 
 
-def _proof_fr(proof: Proof) -> str:
-    kind = {"brief": "brief", "exercises": "exercices"}.get(proof.kind, proof.kind)
+KIND_FR = {"brief": "brief", "exercises": "exercices"}  # a Work's kind, as trainers read it
+
+
+def proof_fr(proof: Proof) -> str:
+    """« ds-06-…-brief (brief, rendu le 2027-03-02) »: the work and when it was handed in."""
+    kind = KIND_FR.get(proof.kind, proof.kind)
     when = f", rendu le {proof.submitted[:10]}" if proof.submitted else ""
     return f"{proof.assignment} ({kind}{when})"
 
@@ -211,7 +215,7 @@ def evidence_table(rows: list[Row], syllabus: Syllabus,
         person = learners[learner]
         table.append({"learner": learner, "prenom": person.first_name, "nom": person.last_name,
                       "competence": code, "libelle": syllabus.competency(code).label,
-                      "niveau": held[0].level, "preuves": " ; ".join(map(_proof_fr, held)),
+                      "niveau": held[0].level, "preuves": " ; ".join(map(proof_fr, held)),
                       "premiere_date": held[0].submitted[:10]})
     return pd.DataFrame(table, columns=["learner", "prenom", "nom", "competence", "libelle",
                                         "niveau", "preuves", "premiere_date"])
