@@ -172,7 +172,8 @@ _zygote: Zygote | None = None
 PRELOAD = ("numpy", "pandas", "sklearn.linear_model", "sklearn.model_selection",
            "sklearn.feature_extraction.text", "sklearn.metrics", "sklearn.pipeline",
            "openai", "fastapi", "uvicorn", "httpx", "pydantic", "ecole_ia.checks",
-           "ecole_ia.datasets", "ecole_ia.services.llm.server:warm_up", "ecole_ia.chatbot")
+           "ecole_ia.datasets", "ecole_ia.services.llm.server:warm_up", "ecole_ia.chatbot",
+           "pytest_bdd", "gherkin.parser")
 
 
 def preload_for(notebooks) -> tuple[str, ...]:
