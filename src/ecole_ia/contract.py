@@ -323,12 +323,13 @@ def default_jobs() -> int:
     return max(1, int(value)) if value.isdigit() else 2
 
 
-def candidate_config(course: Course, scratch: Path, student: str):
-    """The course's nbgrader configuration for grading `student` in the scratch course, with
-    a gradebook of the submission's own: a copy of the one generate_assignment filled (the
-    assignment, its notebooks and test cells), so that parallel gradings never share a
-    database and each submission's scores are read from its own gradebook."""
-    gradebook = scratch / "gradebooks" / f"{student}.db"
+def candidate_config(course: Course, scratch: Path):
+    """The course's nbgrader configuration for grading in the scratch course, with this
+    process's own gradebook: a copy of the one generate_assignment filled (the assignment, its
+    notebooks and test cells), in which each submission is a student of its own. A process
+    grades one submission at a time, so parallel gradings never share a database, and every
+    submission a process grades reuses its gradebook's engine (grader.share_gradebook_engines)."""
+    gradebook = scratch / "gradebooks" / f"grader-{os.getpid()}.db"
     if not gradebook.exists():
         gradebook.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(scratch / "gradebook.db", gradebook)
@@ -344,14 +345,16 @@ def candidate_config(course: Course, scratch: Path, student: str):
 
 
 def autograde_candidate(course: Course, assignment: str, scratch: Path,
-                        student: str) -> str | None:
+                        student: str) -> tuple[str | None, str]:
     """nbgrader's Autograde (the course's preprocessors, a fresh kernel) for one submission
-    already in scratch/submitted/; returns the grader's error, if any. Runs in a pool worker."""
+    already in scratch/submitted/; returns the grader's error, if any, and the URL of the
+    gradebook that holds its scores. Runs in a pool worker."""
+    config = candidate_config(course, scratch)
     try:
-        grader.autograde(candidate_config(course, scratch, student), assignment, student)
+        grader.autograde(config, assignment, student)
     except grader.GraderError as exc:
-        return str(exc)
-    return None
+        return str(exc), config.CourseDirectory.db_url
+    return None, config.CourseDirectory.db_url
 
 
 _pool: ProcessPoolExecutor | None = None
@@ -379,6 +382,7 @@ def _start_worker(parent: int) -> None:
 
     _exit_with_parent(parent)
     execute.cache_metadata_checks()
+    grader.share_gradebook_engines()
     # One zygote serves every assignment this worker grades: it preloads all the usual
     # libraries once (a few CPU-seconds) rather than each kernel importing its own.
     execute.start_zygote(execute.PRELOAD)
@@ -422,25 +426,25 @@ def grade_candidates(course: Course, assignment: str, scratch: Path,
         shutil.copytree(release, folder, dirs_exist_ok=True)  # data files beside notebooks
         for name, nb in notebooks.items():
             write_notebook(nb, folder / name)
-    errors: dict[str, str | None] = {}
+    outcomes: dict[str, tuple[str | None, str | None]] = {}  # student -> (error, gradebook)
     if jobs == 1:
         for student in submissions:
-            errors[student] = autograde_candidate(course, assignment, scratch, student)
+            outcomes[student] = autograde_candidate(course, assignment, scratch, student)
     else:
         pool = _worker_pool(jobs)
         futures = {student: pool.submit(autograde_candidate, course, assignment, scratch,
                                         student) for student in submissions}
         for student, future in futures.items():
             try:
-                errors[student] = future.result()
+                outcomes[student] = future.result()
             except BrokenProcessPool:  # reported; the next assignment gets a new pool
                 _discard_pool()
-                errors[student] = "the grading process died (BrokenProcessPool)"
+                outcomes[student] = ("the grading process died (BrokenProcessPool)", None)
     results = {}
     for student, notebooks in submissions.items():
-        candidate = Candidate(student, "", error=errors[student])
-        db_url = candidate_config(course, scratch, student).CourseDirectory.db_url
-        candidate.scores = grader.read_scores(db_url, assignment, student)
+        error, db_url = outcomes[student]
+        candidate = Candidate(student, "", error=error)
+        candidate.scores = grader.read_scores(db_url, assignment, student) if db_url else None
         for name in notebooks:
             graded = scratch / "autograded" / student / assignment / name
             if graded.is_file():

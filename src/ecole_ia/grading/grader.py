@@ -136,6 +136,29 @@ def scratch_config(course: Course, scratch: Path, gradebook: Path | None = None)
     return config
 
 
+def share_gradebook_engines() -> None:
+    """nbgrader opens the gradebook a dozen times per submission, each time with a new
+    SQLAlchemy engine, so every query is compiled again (0.08 CPU-second per submission).
+    Called once in a grading worker: one engine per database URL serves every opening of
+    this process, with the same connection settings, queries and transactions;
+    `Gradebook.close` still disposes of the connections (the engine makes new ones)."""
+    from nbgrader import api
+
+    if getattr(api.create_engine, "ecole_ia_shared", False):
+        return
+    engines: dict[tuple, object] = {}
+    create = api.create_engine
+
+    def shared_engine(url, **options):
+        key = (str(url), tuple(sorted(options.items())))
+        if key not in engines:
+            engines[key] = create(url, **options)
+        return engines[key]
+
+    shared_engine.ecole_ia_shared = True
+    api.create_engine = shared_engine
+
+
 _templates: dict[str, Path] = {}  # course_id -> empty gradebook made by nbgrader, per process
 
 

@@ -142,29 +142,9 @@ def _start_worker(root: str, timeout: int, limits: Limits, log_dir: str, plan: s
         config.KernelManager.transport = "ipc"
         config.SandboxedKernelManager.sandbox_plan = decoded.encode()
     execute.cache_metadata_checks()
-    _one_gradebook_engine_per_worker()
+    grader.share_gradebook_engines()
     execute.start_zygote(preload)
     _worker = _Worker(course, config, log_path)
-
-
-def _one_gradebook_engine_per_worker() -> None:
-    """nbgrader opens the gradebook a dozen times per submission, each time with a new
-    SQLAlchemy engine, so every query is compiled again (0.08 CPU-second per submission).
-    In a grading worker, one engine per database URL serves them all: the same connections
-    settings, the same queries and transactions; `Gradebook.close` still disposes of the
-    connections (the engine makes new ones)."""
-    from nbgrader import api
-
-    engines: dict[tuple, object] = {}
-    create = api.create_engine
-
-    def shared_engine(url, **options):
-        key = (str(url), tuple(sorted(options.items())))
-        if key not in engines:
-            engines[key] = create(url, **options)
-        return engines[key]
-
-    api.create_engine = shared_engine
 
 
 def _notebooks_hash(folder: Path) -> str:
