@@ -114,3 +114,19 @@ def test_series_index_alignment_mistake_is_named():
     got = pd.Series([500.0, 1000.0], index=[1, 2])
     assert "index différent à la position 0 : attendu 0, obtenu 1" in failure(
         lambda: check_series(got, expected, "couts"))
+
+
+def test_missing_values_of_string_columns_are_compared_not_raised():
+    """pd.NA (the missing value of "string" columns) makes `a == b` ambiguous: the check
+    must still pass on equal columns and fail in French on a difference, never with
+    pandas's English TypeError."""
+    expected = pd.DataFrame({"id": ["A1", "A2", "A3"],
+                             "depend_de": pd.array(["A2", pd.NA, None], dtype="string")})
+    check_frame(expected.copy(), expected, "backlog")
+    got = expected.copy()
+    got.loc[1, "depend_de"] = "A1"
+    assert failure(lambda: check_frame(got, expected, "backlog")) == (
+        "backlog, colonne 'depend_de' : à la ligne 1 (index 1), la valeur attendue est <NA>, "
+        "vous avez 'A1' (1 valeur(s) différente(s) en tout).")
+    check_series(pd.Series(["x", pd.NA], dtype="string"),
+                 pd.Series(["x", pd.NA], dtype="string"), "s")

@@ -188,12 +188,40 @@ def check_frame(actual: Any, expected: Any, what: str, *, rtol: float = 1e-7,
 
 def _compare_index(actual, expected, what: str, label: str) -> None:
     if not actual.equals(expected):
-        diff = next((i for i, (a, b) in enumerate(zip(actual, expected)) if a != b), None)
+        diff = next((i for i, (a, b) in enumerate(zip(actual, expected))
+                     if not _same_value(a, b)), None)
         if diff is None:
             fail(f"{what} : {label} différent de celui attendu (types {actual.dtype} au lieu "
                  f"de {expected.dtype}).")
         fail(f"{what} : {label} différent à la position {diff} : attendu "
              f"{_show(expected[diff])}, obtenu {_show(actual[diff])}.")
+
+
+def _is_missing(value) -> bool:
+    """True for None, NaN, NaT and pd.NA; False for anything else, lists included."""
+    import pandas as pd
+
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):  # pd.isna of a list or an array is an array
+        return False
+
+
+def _same_value(a, b) -> bool:
+    """Two cells of a column are the same: equal, or both missing. pd.NA (the missing value
+    of "string" and nullable columns) cannot be compared with ==: that gives NA again, whose
+    truth raises TypeError, so missing values are looked at first."""
+    import numpy as np
+
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return bool(np.all(a == b))
+    a_missing, b_missing = _is_missing(a), _is_missing(b)
+    if a_missing or b_missing:
+        return a_missing and b_missing
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):  # values == cannot compare (e.g. arrays of other lengths)
+        return False
 
 
 def _compare_values(actual, expected, what: str, label: str, rtol: float,
@@ -211,9 +239,7 @@ def _compare_values(actual, expected, what: str, label: str, rtol: float,
         same = np.isclose(left.astype(float), right.astype(float), rtol=rtol, atol=0,
                           equal_nan=True)
     else:
-        same = np.array([(a == b) or (pd.isna(a) and pd.isna(b)) if not (
-            isinstance(a, np.ndarray)) else bool(np.all(a == b)) for a, b in zip(left, right)],
-            dtype=bool)
+        same = np.array([_same_value(a, b) for a, b in zip(left, right)], dtype=bool)
     if not same.all():
         i = int(np.argmin(same))
         fail(f"{where} : à la ligne {i} (index {_show(expected.index[i])}), la valeur attendue "
