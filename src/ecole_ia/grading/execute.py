@@ -173,6 +173,7 @@ PRELOAD = ("numpy", "pandas", "sklearn.linear_model", "sklearn.model_selection",
            "sklearn.feature_extraction.text", "sklearn.metrics", "sklearn.pipeline",
            "openai", "fastapi", "uvicorn", "httpx", "pydantic", "ecole_ia.checks",
            "ecole_ia.datasets", "ecole_ia.services.llm.server:warm_up", "ecole_ia.chatbot",
+           "ecole_ia.datasets.suivi:warm_up",
            "pytest_bdd", "gherkin.parser")
 
 
