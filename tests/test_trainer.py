@@ -285,8 +285,12 @@ def test_learner_code_runs_with_limits_and_without_trainer_secrets(tmp_path, mon
     folder.mkdir(parents=True)
     (folder / f"{ASSIGNMENT}.ipynb").write_text(
         dumps(fill_answers(fill_answers(student, answers), hostile)), "utf-8")
+    # The limit is the address space of the grading worker too, forked here from pytest's
+    # process: once pandas has made a string column with pyarrow installed (MLflow's
+    # dependency), such a process reserves 1.5 GiB or more of address space. 8 GiB still
+    # stops the 64 GiB bomb.
     [result] = autograde_all(course, ASSIGNMENT, workers=1, timeout=20,
-                             limits=Limits(memory_mb=2048))
+                             limits=Limits(memory_mb=8192))
     scores = {q.grade_id: q for q in result.questions}
     assert scores["q1-tests"].score == 1, "the learner's code saw the trainer's variables"
     assert scores["q2-tests"].score == 0
