@@ -32,6 +32,13 @@ c.ClearSolutions.text_stub = "VOTRE RÉPONSE ICI"
 # A test cell may not run longer than this, so a learner's infinite loop fails one question.
 c.Execute.timeout = 60
 
+# The grader reads a kernel's messages with the standard json module, not orjson (installed
+# with DVC, and jupyter_client's default when present): a grading worker runs under the
+# learner's memory limit, and a flood of output made orjson crash the worker (segmentation
+# fault) where json raises MemoryError, which the grader reports as the learner's failure.
+c.Session.packer = "json"
+c.Session.unpacker = "json"
+
 # Before grading, nbgrader "sanitizes" each submission; ecole-ia first rebuilds it on the
 # released notebook (deleted, duplicated, moved or forged cells: grading/repair.py).
 c.Autograde.sanitize_preprocessors = [

@@ -589,3 +589,18 @@ def test_each_machine_attack_succeeds_without_the_sandbox(tmp_path):
     except Exception:  # nothing left to read scores from: the attack worked
         pass
     assert (course.root / "nbgrader_config.py").read_text("utf-8") != config_before
+
+
+def test_kernel_messages_are_read_with_json_not_orjson():
+    """orjson (installed with DVC) crashes its process with a segmentation fault when memory
+    runs out under a limit, where json raises MemoryError: the grader, which runs under the
+    learner's memory limit, must read kernel messages with json (nbgrader_config.py)."""
+    from jupyter_client import KernelManager
+    from jupyter_client.session import json_packer, json_unpacker
+
+    from ecole_ia.course import Course
+    from ecole_ia.grading import grader
+
+    config = grader.course_config(Course.find(Path(__file__).resolve().parent.parent))
+    session = KernelManager(config=config).session
+    assert (session.pack, session.unpack) == (json_packer, json_unpacker)
