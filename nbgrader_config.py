@@ -38,6 +38,8 @@ c.Execute.timeout = 60
 # fault) where json raises MemoryError, which the grader reports as the learner's failure.
 c.Session.packer = "json"
 c.Session.unpacker = "json"
+# ... and the kernel writes them with json too (it runs under the same kind of limit).
+c.Execute.extra_arguments = ["--Session.packer=json", "--Session.unpacker=json"]
 
 # Before grading, nbgrader "sanitizes" each submission; ecole-ia first rebuilds it on the
 # released notebook (deleted, duplicated, moved or forged cells: grading/repair.py).
